@@ -1,0 +1,174 @@
+"""`boardtwin` command line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from harness.errors import BoardtwinError
+
+console = Console(stderr=True)
+BOARD = click.Choice(["f413", "f769"])
+KERNEL_SET = click.Choice(["ref", "dsp"])
+
+
+def clear_errors(fn):
+    """Every BoardtwinError ends the command with one line and its own exit code."""
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except BoardtwinError as exc:
+            click.echo(f"boardtwin: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+    return wrapper
+
+
+@click.group()
+@click.version_option(package_name="boardtwin")
+def main():
+    """Evaluate TinyML firmware on emulated and physical STM32 boards."""
+
+
+@main.command()
+@click.option("--board", type=BOARD, default="f413", show_default=True)
+@click.option("--model", default="hello_world", show_default=True,
+              help="example name (hello_world, ...) or path to any .tflite")
+@click.option("--kernels", type=KERNEL_SET, default="ref", show_default=True,
+              help="ref = CMSIS_NN=OFF, dsp = CMSIS_NN=ON")
+@click.option("--target", default="emulated", show_default=True)
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None,
+              help="local model directory (default $BOARDTWIN_MODELS or ../shared/models)")
+@click.option("--iterations", type=int, default=None)
+@click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the record as JSON")
+@click.option("--show-log", is_flag=True, help="echo the firmware's console lines")
+@clear_errors
+def run(board, model, kernels, target, models_dir, iterations, db, as_json, show_log):
+    """Build, run and measure one model on one board."""
+    from harness.run import RunFailed, evaluate
+    from harness.store import Store
+    store = Store(db)
+    on_line = (lambda s: click.echo(s)) if show_log else None
+    try:
+        rec = evaluate(board, model, kernels=kernels, target=target, models_dir=models_dir,
+                       iterations=iterations, on_line=on_line)
+    except RunFailed as exc:
+        store.add(exc.record, status="failed", error=str(exc))
+        raise
+    store.add(rec)
+    if as_json:
+        click.echo(json.dumps({k: v for k, v in rec.items() if k != "log"}, indent=2, default=str))
+    else:
+        _print_record(rec)
+
+
+def _print_record(rec: dict) -> None:
+    t = Table(title=f"{rec['example']} on {rec['board']} ({rec['kernels']}, {rec['target']})")
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    rows = [("model size", f"{rec['model_bytes']:,} B"),
+            ("arena head + tail", f"{rec['arena_head']} + {rec['arena_tail']} = {rec['arena_total']} B"),
+            ("image flash / RAM", f"{rec['image_flash']:,} / {rec['image_ram']:,} B"),
+            ("stack peak", f"{rec['stack_peak']} B"),
+            ("core clock", f"{rec['core_hz'] / 1e6:.1f} MHz")]
+    for phase in ("populate", "invoke", "respond"):
+        c = [rec.get(f"{phase}_cycles_{s}") for s in ("cur", "min", "max", "avg")]
+        ms = rec.get(f"{phase}_ms_avg")
+        rows.append((f"{phase.capitalize()} cycles cur/min/max/avg",
+                     "/".join(str(x) for x in c) + (f"  ({ms:.4f} ms)" if ms is not None else "")))
+    rows.append(("predictions vs tflite-micro", f"{rec['preds_matching']}/{rec['preds_checked']} bit-exact"))
+    for k, v in rows:
+        t.add_row(k, v)
+    Console().print(t)
+
+
+@main.command()
+@click.argument("elf", type=click.Path(path_type=Path))
+@click.option("--board", type=BOARD, required=True)
+@click.option("--max-cycles", type=int, default=20_000_000_000, show_default=True)
+@click.option("--profile", is_flag=True)
+@click.option("--trace", is_flag=True)
+@clear_errors
+def emulate(elf, board, max_cycles, profile, trace):
+    """Run an ELF on the emulated board; UART on stdout; exit code = the firmware's."""
+    from harness.emulate import emulate as _emulate
+    res = _emulate(elf, board, max_cycles=max_cycles, on_line=click.echo, profile=profile, trace=trace)
+    console.print(f"[dim]{res.stop_reason}: {res.instructions:,} instructions, "
+                  f"{res.cycles:,} cycles at {res.core_hz / 1e6:.1f} MHz, {res.wall_s:.2f} s wall[/]")
+    sys.exit(res.exit_code or 0)
+
+
+@main.command()
+@click.option("--board", "boards", type=BOARD, multiple=True, default=["f413", "f769"], show_default=True)
+@click.option("--model", "models", multiple=True, default=None, help="examples (default: all)")
+@click.option("--kernels", "kernel_sets", type=KERNEL_SET, multiple=True, default=["ref", "dsp"],
+              show_default=True)
+@click.option("--target", default="emulated", show_default=True)
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
+              show_default=True)
+@clear_errors
+def matrix(boards, models, kernel_sets, target, models_dir, jobs, db):
+    """Run board x model x kernel set, storing every result."""
+    from harness.matrix import run_matrix
+    failed = run_matrix(boards=boards, models=models or None, kernel_sets=kernel_sets, target=target,
+                        models_dir=models_dir, jobs=jobs, db=db)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@clear_errors
+def report(db, out):
+    """Write reports/report.md from the stored measurements."""
+    from harness.errors import InputError
+    from harness.report import write_markdown
+    from harness.store import Store
+    if not Path(db).is_file():
+        raise InputError(f"{db}: no results store yet; run `boardtwin matrix` or `boardtwin run` first")
+    df = Store(db).frame()
+    if df.empty:
+        raise InputError(f"{db}: no successful runs stored; nothing to report")
+    path = write_markdown(df, Path(out))
+    click.echo(path.read_text())
+    console.print(f"[green]wrote {path}[/]")
+
+
+@main.command()
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@clear_errors
+def analyse(model, as_json):
+    """Operators, per-layer MACs/FLOPs, parameters and tensor sizes of a .tflite model."""
+    from harness.analyse import analyse as _analyse
+    from harness.errors import InputError
+    if not Path(model).is_file():
+        raise InputError(f"{model}: model file does not exist")
+    a = _analyse(model)
+    if as_json:
+        click.echo(json.dumps(a, indent=2))
+        return
+    t = Table(title=f"{Path(model).name}: {a['bytes']:,} B, {a['macs']:,} MACs, {a['flops']:,} FLOPs, "
+                    f"{a['params']:,} parameters")
+    for c in ("#", "operator", "output shape", "MACs", "FLOPs", "params"):
+        t.add_column(c, justify="right" if c in ("#", "MACs", "FLOPs", "params") else "left")
+    for o in a["operators"]:
+        t.add_row(str(o["index"]), o["op"], "×".join(map(str, o["outputs"][0] or [])) if o["outputs"] else "",
+                  f"{o['macs']:,}", f"{o['flops']:,}", f"{o['params']:,}")
+    Console().print(t)
+
+
+if __name__ == "__main__":
+    main()

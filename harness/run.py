@@ -1,0 +1,128 @@
+"""One evaluation: build the image, run it on a target, parse its log, check its predictions.
+
+The result is a flat record (dict) whose every figure comes from this run: the ELF's
+sections, the model file, and the lines the firmware printed.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from harness import build, examples, parse
+from harness.errors import BoardtwinError
+from harness.models import sha256
+from harness.targets import get_target
+
+PHASES = ("Populate", "Invoke", "Respond")
+
+
+class RunFailed(BoardtwinError):
+    """The firmware ran but did not finish cleanly; `record` keeps what was measured."""
+
+    def __init__(self, message: str, record: dict):
+        super().__init__(message)
+        self.record = record
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=build.REPO_ROOT,
+                             capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=build.REPO_ROOT, capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def toolchain_version() -> str:
+    try:
+        out = subprocess.run(["arm-none-eabi-gcc", "-dumpversion"], capture_output=True, text=True)
+        return "arm-none-eabi-gcc " + out.stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emulated",
+             models_dir: Path | None = None, iterations: int | None = None,
+             on_line=None, target_options: dict | None = None) -> dict:
+    ex, model_path = examples.resolve(model, models_dir)
+    iters = iterations or ex.iterations
+    image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters)
+    tgt = get_target(target, **(target_options or {}))
+    t0 = time.perf_counter()
+    trun = tgt.run(image.elf, board, on_line=on_line)
+    log = parse.parse_lines(trun.lines)
+    record = _record(ex, model_path, image, trun, log)
+    record["eval_wall_s"] = round(time.perf_counter() - t0, 3)
+    record.update(check_predictions(model_path, log))
+    if log.exit_code != 0 or log.errors:
+        why = "; ".join(log.errors) or f"exit code {log.exit_code} ({trun.stop_reason})"
+        raise RunFailed(f"{ex.name} on {board}/{kernels}: firmware did not finish cleanly: {why}",
+                        record)
+    return record
+
+
+def _record(ex, model_path: Path, image, trun, log: parse.RunLog) -> dict:
+    sizes = build.image_sizes(image.elf)
+    core_hz = log.header.get("core_hz") or trun.meta.get("emu_core_hz") or 0
+    rec = dict(
+        example=ex.name, app=ex.app, board=image.board, kernels=image.kernels, target=trun.target,
+        model_path=str(model_path), model_sha256=sha256(model_path),
+        model_bytes=model_path.stat().st_size,
+        arena_head=log.arena.get("head"), arena_tail=log.arena.get("tail"),
+        arena_total=log.arena.get("total"),
+        **{f"image_{k}": v for k, v in sizes.items()},
+        stack_peak=log.stack_peak, core_hz=core_hz, exit_code=log.exit_code,
+        stop_reason=trun.stop_reason, iterations=len(log.preds), wall_s=round(trun.wall_s, 3),
+        git_commit=git_commit(), toolchain=toolchain_version(),
+        elf=str(image.elf),
+        platform_sha256=_platform_sha(image.board),
+        log="\n".join(trun.lines),
+    )
+    for k in ("emu_cycles", "emu_instructions"):
+        if k in trun.meta:
+            rec[k] = trun.meta[k]
+    for phase in PHASES:
+        key = phase.lower()
+        cyc = log.phase(phase, "cycles")
+        ms = log.phase(phase, "ms")
+        for stat in ("cur", "min", "max", "avg"):
+            rec[f"{key}_cycles_{stat}"] = cyc[stat] if cyc else None
+            rec[f"{key}_ticks_ms_{stat}"] = ms[stat] if ms else None
+        # ms from cycles: the resolution the seed's ms ticks lacked.
+        rec[f"{key}_ms_avg"] = (cyc["avg"] * 1000.0 / core_hz) if (cyc and core_hz) else None
+    return rec
+
+
+def _platform_sha(board: str) -> str:
+    from harness.platforms import platform_file
+    try:
+        return sha256(platform_file(board))[:16]
+    except Exception:  # a missing platform file is reported by the emulator itself
+        return "unknown"
+
+
+def check_predictions(model_path: Path, log: parse.RunLog) -> dict:
+    """Re-run every PRED line that carries its input through the golden TFLM wheel."""
+    from harness import golden
+    checked = matching = 0
+    mismatches = []
+    for p in log.preds:
+        if p["input"] is None:
+            continue
+        want = golden.golden_outputs(model_path, [np.frombuffer(p["input"], dtype=np.int8)])
+        got = p["outputs"]
+        same = len(want) == len(got) and all(
+            np.asarray(w).tobytes() == g for w, g in zip(want, got))
+        checked += 1
+        matching += same
+        if not same and len(mismatches) < 5:
+            mismatches.append(p["i"])
+    return dict(preds_checked=checked, preds_matching=matching,
+                bit_exact=(checked > 0 and checked == matching) if checked else None,
+                mismatch_iterations=",".join(map(str, mismatches)))

@@ -1,0 +1,18 @@
+"""Where firmware runs, behind one interface: emulated (default), serial board, Renode."""
+
+from __future__ import annotations
+
+from harness.errors import InputError
+from harness.targets.base import Target, TargetRun
+
+NAMES = ("emulated",)
+
+
+def get_target(name: str, **options) -> Target:
+    if name == "emulated":
+        from harness.targets.emulated import EmulatedTarget
+        return EmulatedTarget(**options)
+    raise InputError(f"--target {name}: unknown target (choose from {', '.join(NAMES)})")
+
+
+__all__ = ["Target", "TargetRun", "get_target", "NAMES"]
