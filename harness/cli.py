@@ -132,9 +132,9 @@ def matrix(boards, models, kernel_sets, target, models_dir, jobs, db):
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 @clear_errors
 def report(db, out):
-    """Write reports/report.md from the stored measurements."""
+    """Write reports/report.md and report.html (with charts) from the stored measurements."""
     from harness.errors import InputError
-    from harness.report import write_markdown
+    from harness.report import write_html, write_markdown
     from harness.store import Store
     if not Path(db).is_file():
         raise InputError(f"{db}: no results store yet; run `boardtwin matrix` or `boardtwin run` first")
@@ -142,8 +142,9 @@ def report(db, out):
     if df.empty:
         raise InputError(f"{db}: no successful runs stored; nothing to report")
     path = write_markdown(df, Path(out))
+    html = write_html(df, Path(out))
     click.echo(path.read_text())
-    console.print(f"[green]wrote {path}[/]")
+    console.print(f"[green]wrote {path} and {html}[/]")
 
 
 @main.command()

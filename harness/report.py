@@ -82,21 +82,111 @@ def cmsis_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def operations_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Ops, MACs and FLOPs of every model that was run, from the flatbuffer (harness.analyse)."""
+    from harness.analyse import analyse
+    rows = []
+    for ex, path in df.drop_duplicates("example")[["example", "model_path"]].itertuples(index=False):
+        if not Path(path).is_file():
+            continue
+        a = analyse(Path(path))
+        rows.append({"example": ex, "model": Path(path).name, "MACs": a["macs"], "FLOPs": a["flops"],
+                     "parameters": a["params"],
+                     "operators": ", ".join(f"{k}×{v}" for k, v in a["op_counts"].items())})
+    return pd.DataFrame(rows)
+
+
+def _charts(df: pd.DataFrame, out_dir: Path) -> dict[str, list[dict]]:
+    """PNG charts beside the report; returns {section id: [image dicts]}."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    imgs: dict[str, list[dict]] = {}
+    # Invoke time per example, M4 vs M7, ref vs dsp (log scale: hello_world to person_detection).
+    fig, ax = plt.subplots(figsize=(9, 4))
+    labels = [f"{r.example}\n{r.board}/{r.kernels}" for r in df.itertuples()]
+    ms = df["invoke_ms_avg"].fillna(0)
+    colors = ["#4c72b0" if b == "f413" else "#dd8452" for b in df["board"]]
+    ax.bar(range(len(df)), ms, color=colors)
+    ax.set_xticks(range(len(df)), labels, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("Invoke ms (from cycles)")
+    if (ms > 0).any() and ms[ms > 0].max() / max(ms[ms > 0].min(), 1e-9) > 100:
+        ax.set_yscale("log")
+    ax.set_title("Invoke time per run (blue F4 / orange F7)")
+    fig.tight_layout()
+    fig.savefig(out_dir / "invoke_ms.png", dpi=110)
+    plt.close(fig)
+    imgs["runtime"] = [dict(src="invoke_ms.png", alt="Invoke ms per example, board and kernel set")]
+    # Per-phase cycle split.
+    fig, ax = plt.subplots(figsize=(9, 4))
+    bottom = None
+    for phase, col in (("populate", "#55a868"), ("invoke", "#4c72b0"), ("respond", "#c44e52")):
+        v = df[f"{phase}_cycles_avg"].fillna(0).to_numpy()
+        ax.bar(range(len(df)), v, bottom=bottom, color=col, label=phase.capitalize())
+        bottom = v if bottom is None else bottom + v
+    ax.set_xticks(range(len(df)), labels, rotation=60, ha="right", fontsize=8)
+    ax.set_ylabel("cycles (avg per iteration)")
+    ax.legend()
+    ax.set_title("Main-loop phases")
+    fig.tight_layout()
+    fig.savefig(out_dir / "phases.png", dpi=110)
+    plt.close(fig)
+    imgs["runtime"].append(dict(src="phases.png", alt="Populate/Invoke/Respond cycles per run"))
+    return imgs
+
+
+def sections(df: pd.DataFrame) -> list[dict]:
+    cm = cmsis_table(df)
+    return [
+        dict(id="memory", title="Memory Usage", note="Model size, tensor arena (head = activations "
+             "and scratch, tail = persistent, as TFLM's RecordingMicroAllocator), ELF image "
+             "sections, painted-stack peak.", table=memory_table(df)),
+        dict(id="operations", title="Number of Operations",
+             note="Counted on the flatbuffer; FLOPs = 2·MACs + bias and element-wise work "
+                  "(docs/model-analysis.md).", table=operations_table(df)),
+        dict(id="runtime", title="Runtime Measurements",
+             note="Per main-loop phase; cycles from DWT CYCCNT, ms = cycles / core clock "
+                  "(the seed's ms ticks are kept in the run logs).", table=runtime_table(df)),
+        dict(id="cmsis", title="CMSIS-NN Optimizations (Invoke)", table=cm if not cm.empty else None,
+             empty="No example has both kernel sets measured yet."),
+    ]
+
+
+def _header(df: pd.DataFrame) -> str:
+    boards = ", ".join(BOARD_TITLES.get(b, b) for b in sorted(df["board"].unique()))
+    return (f"Boards: {boards}. Target(s): {', '.join(sorted(df['target'].unique()))}. "
+            f"Commit(s): {', '.join(sorted(df['git_commit'].astype(str).unique()))}. "
+            "Every row names the run id it was measured in (results/boardtwin.db).")
+
+
 def write_markdown(df: pd.DataFrame, out_dir: Path, title: str = "boardtwin evaluation") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    parts = [f"# {title}", ""]
-    boards = ", ".join(BOARD_TITLES.get(b, b) for b in sorted(df["board"].unique()))
-    parts += [f"Boards: {boards}. Target(s): {', '.join(sorted(df['target'].unique()))}. "
-              f"Commit(s): {', '.join(sorted(df['git_commit'].astype(str).unique()))}.", ""]
-    parts += ["## Memory Usage", "", markdown_table(memory_table(df)), ""]
-    parts += ["## Runtime Measurements", "",
-              "Per main-loop phase; cycles from DWT CYCCNT, ms = cycles / core clock "
-              "(the seed's ms ticks are in the run logs).", "",
-              markdown_table(runtime_table(df)), ""]
-    cm = cmsis_table(df)
-    parts += ["## CMSIS-NN Optimizations (Invoke)", ""]
-    parts += [markdown_table(cm) if not cm.empty else
-              "_No example has both kernel sets measured yet._", ""]
+    parts = [f"# {title}", "", _header(df), ""]
+    for sec in sections(df):
+        parts += [f"## {sec['title']}", ""]
+        if sec.get("note"):
+            parts += [sec["note"], ""]
+        t = sec.get("table")
+        parts += [markdown_table(t) if t is not None else f"_{sec['empty']}_", ""]
     path = out_dir / "report.md"
     path.write_text("\n".join(parts))
+    return path
+
+
+def write_html(df: pd.DataFrame, out_dir: Path, title: str = "boardtwin evaluation") -> Path:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    out_dir.mkdir(parents=True, exist_ok=True)
+    imgs = _charts(df, out_dir)
+    secs = []
+    for sec in sections(df):
+        t = sec.get("table")
+        html = None if t is None else t.to_html(index=False, na_rep="–", border=0,
+                                                 float_format=lambda v: f"{v:,.3f}")
+        secs.append(dict(sec, table=html, images=imgs.get(sec["id"], [])))
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html"]))
+    path = out_dir / "report.html"
+    path.write_text(env.get_template("report.html.j2").render(title=title, subtitle=_header(df),
+                                                               sections=secs))
     return path
