@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Generate src/fe_tables.{c,h} for the micro_speech front end.
+
+Everything the preprocessor model carries (window, filterbank, PCAN gain LUT, op options,
+the int32 tail arithmetic) is read from audio_preprocessor_int8.tflite, so the C code follows
+the model rather than a hand copy. What the model does not carry is computed here the way the
+reference builds it at run time: the FFT twiddles (Q15, round-half-up of cos/sin in double)
+and the log2 correction LUT.
+
+usage: gen_tables.py [MODEL] [--out DIR] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_MODEL = Path(os.environ.get("BOARDTWIN_MODELS", HERE.parents[2] / "shared" / "models")) \
+    / "micro_speech" / "audio_preprocessor_int8.tflite"
+FFT_LEN = 512
+NCFFT = FFT_LEN // 2                      # complex FFT size inside the real FFT
+LOG_SEGMENTS = 128
+_NP = {2: np.int32, 7: np.int16, 9: np.int8}
+
+
+def _graph(path: Path):
+    from flatbuffers import flexbuffers
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as s
+
+    model = s.ModelT.InitFromPackedBuf(path.read_bytes(), 0)
+    g = model.subgraphs[0]
+    names = {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
+
+    def const(i):
+        t = g.tensors[i]
+        data = model.buffers[t.buffer].data
+        if data is None or not len(data):
+            return None
+        return np.frombuffer(bytes(data), dtype=_NP[t.type]).copy()
+
+    ops = []
+    for op in g.operators:
+        oc = model.operatorCodes[op.opcodeIndex]
+        code = max(oc.builtinCode, oc.deprecatedBuiltinCode)
+        name = oc.customCode.decode() if code == s.BuiltinOperator.CUSTOM else names[code]
+        opts = {}
+        if op.customOptions is not None and len(op.customOptions):
+            opts = flexbuffers.Loads(bytes(op.customOptions))
+        ops.append((name, [const(i) if i >= 0 else None for i in op.inputs], opts))
+    return ops
+
+
+def extract(path: Path) -> dict:
+    ops = _graph(path)
+    by = {}
+    for name, ins, opts in ops:
+        by.setdefault(name, []).append((ins, opts))
+
+    def one(name):
+        if len(by.get(name, [])) != 1:
+            raise SystemExit(f"{path}: expected one {name} op, found {len(by.get(name, []))}")
+        return by[name][0]
+
+    p = {}
+    ins, o = one("SignalWindow")
+    p["window"], p["window_shift"] = ins[1], o["shift"]
+    _, o = one("SignalRfft")
+    if o["fft_length"] != FFT_LEN:
+        raise SystemExit(f"fft_length {o['fft_length']} != {FFT_LEN}")
+    _, o = one("SignalEnergy")
+    p["energy_start"], p["energy_end"] = o["start_index"], o["end_index"]
+    ins, o = one("SignalFilterBank")
+    (p["fb_weights"], p["fb_unweights"], p["fb_freq_starts"], p["fb_weight_starts"],
+     p["fb_widths"]) = ins[1:6]
+    p["num_channels"] = o["num_channels"]
+    _, o = one("SignalFilterBankSpectralSubtraction")
+    p["ss"] = o
+    ins, o = one("SignalPCAN")
+    p["pcan_lut"], p["pcan_snr_shift"] = ins[2], o["snr_shift"]
+    _, o = one("SignalFilterBankLog")
+    p["log_correction_bits"], p["log_output_scale"] = o["input_correction_bits"], o["output_scale"]
+
+    # The int16 log -> int8 tail: CAST, MUL, ADD, DIV, ADD, MINIMUM, MAXIMUM, CAST.
+    tail = [(n, ins) for n, ins, _ in ops if n in ("MUL", "ADD", "DIV", "MINIMUM", "MAXIMUM")]
+    want = ["MUL", "ADD", "DIV", "ADD", "MINIMUM", "MAXIMUM"]
+    if [n for n, _ in tail] != want:
+        raise SystemExit(f"unexpected tail ops {[n for n, _ in tail]}")
+    k = [int(next(c for c in ins if c is not None)[0]) for _, ins in tail]
+    p["out_mul"], p["out_add"], p["out_div"], p["out_offset"], p["out_max"], p["out_min"] = k
+    return p
+
+
+def twiddles():
+    """Q15 twiddles as the reference FFT builds them: floor(0.5 + 32767 * cos/sin(phase))."""
+    q = lambda v: int(math.floor(0.5 + 32767 * v))  # noqa: E731
+    stage = []
+    for i in range(NCFFT):
+        ph = -2 * math.pi * i / NCFFT
+        stage.append((q(math.cos(ph)), q(math.sin(ph))))
+    split = []
+    for i in range(NCFFT // 2):
+        ph = -math.pi * ((i + 1) / NCFFT + 0.5)
+        split.append((q(math.cos(ph)), q(math.sin(ph))))
+    return stage, split
+
+
+def log_lut():
+    """Correction log2(1 + f) - f, Q16, at 128 segments (+1 end point, +1 padding)."""
+    lut = [int(round(65536 * (math.log2(1 + i / LOG_SEGMENTS) - i / LOG_SEGMENTS)))
+           for i in range(LOG_SEGMENTS + 1)]
+    return lut + [0]
+
+
+def _arr(ctype, name, vals, per_line=12):
+    vals = [int(v) for v in vals]
+    rows = [", ".join(str(v) for v in vals[i:i + per_line]) for i in range(0, len(vals), per_line)]
+    return f"const {ctype} {name}[{len(vals)}] = {{\n  " + ",\n  ".join(rows) + "\n};\n"
+
+
+def render(p: dict, model_name: str) -> tuple[str, str]:
+    stage, split = twiddles()
+    ss = p["ss"]
+    nch = p["num_channels"]
+    head = f"/* Generated by firmware/frontend/gen_tables.py from {model_name}; do not edit. */\n"
+    defs = {
+        "FE_WINDOW_LEN": len(p["window"]), "FE_WINDOW_SHIFT": p["window_shift"],
+        "FE_FFT_LEN": FFT_LEN, "FE_ENERGY_START": p["energy_start"],
+        "FE_ENERGY_END": p["energy_end"], "FE_NUM_CHANNELS": nch,
+        "FE_FB_WEIGHTS_LEN": len(p["fb_weights"]),
+        "FE_SS_SMOOTHING": ss["smoothing"], "FE_SS_ONE_MINUS_SMOOTHING": ss["one_minus_smoothing"],
+        "FE_SS_ALT_SMOOTHING": ss["alternate_smoothing"],
+        "FE_SS_ALT_ONE_MINUS_SMOOTHING": ss["alternate_one_minus_smoothing"],
+        "FE_SS_SMOOTHING_BITS": ss["smoothing_bits"],
+        "FE_SS_BITS": ss["spectral_subtraction_bits"],
+        "FE_SS_MIN_SIGNAL_REMAINING": ss["min_signal_remaining"],
+        "FE_SS_CLAMPING": int(bool(ss["clamping"])),
+        "FE_PCAN_SNR_SHIFT": p["pcan_snr_shift"], "FE_PCAN_LUT_LEN": len(p["pcan_lut"]),
+        "FE_LOG_CORRECTION_BITS": p["log_correction_bits"],
+        "FE_LOG_OUTPUT_SCALE": p["log_output_scale"],
+        "FE_OUT_MUL": p["out_mul"], "FE_OUT_ADD": p["out_add"], "FE_OUT_DIV": p["out_div"],
+        "FE_OUT_OFFSET": p["out_offset"], "FE_OUT_MIN": p["out_min"], "FE_OUT_MAX": p["out_max"],
+        "FE_LOG_LUT_LEN": LOG_SEGMENTS + 2,
+    }
+    if ss["num_channels"] != nch or len(p["fb_freq_starts"]) != nch + 1:
+        raise SystemExit("channel counts disagree between ops")
+    h = [head, "#ifndef BT_FE_TABLES_H\n#define BT_FE_TABLES_H\n\n#include <stdint.h>\n\n"]
+    h += [f"#define {k} ({int(v)})\n" if v < 0 else f"#define {k} {int(v)}\n" for k, v in defs.items()]
+    h.append("\n")
+    decls = [
+        ("int16_t", "fe_window", "FE_WINDOW_LEN"),
+        ("int16_t", "fe_fb_weights", "FE_FB_WEIGHTS_LEN"),
+        ("int16_t", "fe_fb_unweights", "FE_FB_WEIGHTS_LEN"),
+        ("int16_t", "fe_fb_freq_starts", "FE_NUM_CHANNELS + 1"),
+        ("int16_t", "fe_fb_weight_starts", "FE_NUM_CHANNELS + 1"),
+        ("int16_t", "fe_fb_widths", "FE_NUM_CHANNELS + 1"),
+        ("int16_t", "fe_pcan_lut", "FE_PCAN_LUT_LEN"),
+        ("uint16_t", "fe_log_lut", "FE_LOG_LUT_LEN"),
+        ("int16_t", "fe_twiddle", f"2 * {NCFFT}"),
+        ("int16_t", "fe_split_twiddle", f"2 * {NCFFT // 2}"),
+    ]
+    h += [f"extern const {t} {n}[{size}];\n" for t, n, size in decls]
+    h.append("\n#endif\n")
+    c = [head, '#include "fe_tables.h"\n\n',
+         "/* Hann window, Q12 (from the model's SignalWindow). */\n",
+         _arr("int16_t", "fe_window", p["window"]),
+         "\n/* Mel filterbank (SignalFilterBank inputs 1..5). */\n",
+         _arr("int16_t", "fe_fb_weights", p["fb_weights"]),
+         _arr("int16_t", "fe_fb_unweights", p["fb_unweights"]),
+         _arr("int16_t", "fe_fb_freq_starts", p["fb_freq_starts"]),
+         _arr("int16_t", "fe_fb_weight_starts", p["fb_weight_starts"]),
+         _arr("int16_t", "fe_fb_widths", p["fb_widths"]),
+         "\n/* PCAN wide-dynamic gain LUT (SignalPCAN input 2). */\n",
+         _arr("int16_t", "fe_pcan_lut", p["pcan_lut"]),
+         "\n/* log2(1+f) - f correction, Q16. */\n",
+         _arr("uint16_t", "fe_log_lut", log_lut()),
+         f"\n/* exp(-2*pi*i*k/{NCFFT}), Q15, interleaved re/im. */\n",
+         _arr("int16_t", "fe_twiddle", [v for t in stage for v in t], 16),
+         f"\n/* exp(-i*pi*((k+1)/{NCFFT} + 1/2)), Q15: real-FFT split step. */\n",
+         _arr("int16_t", "fe_split_twiddle", [v for t in split for v in t], 16)]
+    return "".join(h), "".join(c)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", nargs="?", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--out", type=Path, default=HERE / "src")
+    ap.add_argument("--check", action="store_true", help="exit 1 if the files are not up to date")
+    a = ap.parse_args(argv)
+    h, c = render(extract(a.model), a.model.name)
+    files = {a.out / "fe_tables.h": h, a.out / "fe_tables.c": c}
+    if a.check:
+        stale = [str(f) for f, text in files.items() if not f.exists() or f.read_text() != text]
+        for f in stale:
+            print(f"stale: {f}", file=sys.stderr)
+        return 1 if stale else 0
+    for f, text in files.items():
+        f.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
