@@ -148,6 +148,52 @@ def report(db, out):
 
 
 @main.command()
+@click.option("--measured", "measured_csv", type=click.Path(path_type=Path), multiple=True,
+              help="CSV of hardware figures (default: the seed's, harness/data/measured/seed-notes.csv)")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
+              show_default=True)
+@click.option("--apply", "apply_fit", is_flag=True, help="predict hardware ms for every stored run")
+@click.option("--csv", "out_csv", type=click.Path(path_type=Path), default=None,
+              help="also write the paired rows to this CSV")
+@clear_errors
+def reconcile(measured_csv, db, apply_fit, out_csv):
+    """Emulated vs measured figures: error %, per-board calibration fit, outliers."""
+    import pandas as pd
+    from harness import reconcile as rc
+    from harness.errors import InputError
+    from harness.store import Store
+    if not Path(db).is_file():
+        raise InputError(f"{db}: no results store yet; run `boardtwin matrix` first")
+    runs = Store(db).frame()
+    emulated = runs[runs.target == "emulated"] if not runs.empty else runs
+    measured = pd.concat([rc.load_measured(p) for p in (measured_csv or [rc.SEED_CSV])])
+    hw = runs[runs.target == "serial"] if not runs.empty else runs
+    if not hw.empty:  # physical-board runs in the store count as measurements too
+        measured = pd.concat([measured, rc.measured_from_runs(hw)])
+    pairs = rc.pair(emulated, measured)
+    if pairs.empty:
+        raise InputError("no measured figure has an emulated counterpart in the store "
+                         "(same example, board and kernel set)")
+    out = Console()
+    out.print(_df_table(pairs.drop(columns=["run_id"]), "emulated vs measured (ms)"))
+    fits = rc.calibrate(pairs)
+    out.print(_df_table(fits, "calibration: measured = a·emulated + b"))
+    if apply_fit:
+        out.print(_df_table(rc.apply_calibration(emulated, fits), "predicted hardware figures"))
+    if out_csv:
+        pairs.to_csv(out_csv, index=False)
+
+
+def _df_table(df, title: str) -> Table:
+    t = Table(title=title)
+    for c in df.columns:
+        t.add_column(str(c), justify="left" if df[c].dtype == object else "right")
+    for row in df.itertuples(index=False):
+        t.add_row(*[f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row])
+    return t
+
+
+@main.command()
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @clear_errors
