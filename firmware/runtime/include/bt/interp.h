@@ -17,6 +17,10 @@
 bt_status bt_interp_init(bt_interp *it, const uint8_t *model, size_t model_len,
                          uint8_t *arena, size_t arena_len);
 bt_status bt_interp_invoke(bt_interp *it);
+/* Reset variable (state) tensors, e.g. LSTM/SVDF state, like TFLM's
+ * MicroInterpreter::Reset(): int8 to its zero point, others to 0. Done by
+ * init too; call it between independent sequences. */
+void bt_interp_reset(bt_interp *it);
 
 int bt_interp_num_inputs(const bt_interp *it);
 int bt_interp_num_outputs(const bt_interp *it);

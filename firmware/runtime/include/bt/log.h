@@ -11,6 +11,7 @@
 int bt_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int bt_vprintf(const char *fmt, va_list ap);
 /* Format into buf (always NUL-terminated when cap > 0); returns length. */
+int bt_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap);
 int bt_snprintf(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,0 +1,153 @@
+/* Allocation-free printf subset (see bt/log.h). Output goes through a small
+ * stack buffer to bt_platform_write so a UART sees few, larger writes. */
+#include <stdint.h>
+#include <string.h>
+#include "bt/log.h"
+#include "bt/platform.h"
+
+typedef struct sink {
+  char *buf;       /* snprintf target, or NULL for the platform */
+  size_t cap, len; /* len counts every produced char (C semantics) */
+  char tmp[64];
+  size_t tlen;
+} sink;
+
+static void flush(sink *s) {
+  if (!s->buf && s->tlen) bt_platform_write(s->tmp, s->tlen);
+  s->tlen = 0;
+}
+
+static void put(sink *s, char c) {
+  if (s->buf) {
+    if (s->len + 1 < s->cap) s->buf[s->len] = c;
+  } else {
+    if (s->tlen == sizeof s->tmp) flush(s);
+    s->tmp[s->tlen++] = c;
+  }
+  s->len++;
+}
+
+static void pad(sink *s, int n, char c) { while (n-- > 0) put(s, c); }
+
+static void put_uint(sink *s, unsigned long long v, unsigned base, int upper,
+                     int width, int zero, int neg) {
+  char d[24];
+  int n = 0;
+  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  do { d[n++] = digits[v % base]; v /= base; } while (v);
+  int len = n + (neg ? 1 : 0);
+  if (!zero) pad(s, width - len, ' ');
+  if (neg) put(s, '-');
+  if (zero) pad(s, width - len, '0');
+  while (n) put(s, d[--n]);
+}
+
+static void put_double(sink *s, double v, int prec, int width, int zero) {
+  if (v != v) { pad(s, width - 3, ' '); put(s, 'n'); put(s, 'a'); put(s, 'n'); return; }
+  int neg = v < 0 || (v == 0 && 1 / v < 0);
+  if (neg) v = -v;
+  if (prec > 9) prec = 9;
+  unsigned long long scale = 1;
+  for (int i = 0; i < prec; i++) scale *= 10;
+  if (v > 1.8e19 / (double)scale) {  /* too large for fixed digits: print 'inf' */
+    if (neg) put(s, '-');
+    put(s, 'i'); put(s, 'n'); put(s, 'f');
+    return;
+  }
+  /* Round half to even on exact ties, like glibc's printf (0.125 -> "0.12"). */
+  double scaled = v * (double)scale;
+  unsigned long long all = (unsigned long long)scaled;
+  double frac = scaled - (double)all;
+  if (frac > 0.5 || (frac == 0.5 && (all & 1))) all++;
+  unsigned long long ip = all / scale, fp = all % scale;
+  /* Width covers the whole number; emit integer part padded accordingly. */
+  int iw = width - (prec ? prec + 1 : 0);
+  put_uint(s, ip, 10, 0, iw, zero, neg);
+  if (prec) {
+    put(s, '.');
+    put_uint(s, fp, 10, 0, prec, 1, 0);
+  }
+}
+
+static void format(sink *s, const char *f, va_list ap) {
+  for (; *f; f++) {
+    if (*f != '%') { put(s, *f); continue; }
+    f++;
+    int zero = 0, width = 0, prec = -1, lng = 0, left = 0;
+    if (*f == '-') { left = 1; f++; }
+    if (*f == '0') { zero = 1; f++; }
+    while (*f >= '0' && *f <= '9') width = width * 10 + (*f++ - '0');
+    if (*f == '.') {
+      prec = 0;
+      f++;
+      if (*f == '*') { prec = va_arg(ap, int); f++; }
+      else while (*f >= '0' && *f <= '9') prec = prec * 10 + (*f++ - '0');
+    }
+    while (*f == 'l') { lng++; f++; }
+    if (*f == 'z') { lng = 2; f++; }
+    size_t before = s->len;
+    switch (*f) {
+      case 'd': case 'i': {
+        long long v = lng >= 2 ? va_arg(ap, long long) : lng ? va_arg(ap, long) : va_arg(ap, int);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        put_uint(s, u, 10, 0, left ? 0 : width, zero, v < 0);
+        break;
+      }
+      case 'u': case 'x': case 'X': {
+        unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long)
+                               : lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+        put_uint(s, v, *f == 'u' ? 10 : 16, *f == 'X', left ? 0 : width, zero, 0);
+        break;
+      }
+      case 'f': put_double(s, va_arg(ap, double), prec < 0 ? 6 : prec, left ? 0 : width, zero); break;
+      case 's': {
+        const char *str = va_arg(ap, const char *);
+        if (!str) str = "(null)";
+        /* Never read past the precision: as in C, "%.*s" args need no NUL
+         * (names inside the flatbuffer have none; found by firmware/fuzz). */
+        size_t n = 0;
+        while ((prec < 0 || n < (size_t)prec) && str[n]) n++;
+        if (!left) pad(s, width - (int)n, ' ');
+        for (size_t i = 0; i < n; i++) put(s, str[i]);
+        break;
+      }
+      case 'c': put(s, (char)va_arg(ap, int)); break;
+      case '%': put(s, '%'); break;
+      case '\0': return;
+      default: put(s, '%'); put(s, *f); break;
+    }
+    if (left) pad(s, width - (int)(s->len - before), ' ');
+  }
+}
+
+int bt_vprintf(const char *fmt, va_list ap) {
+  sink s = {0};
+  format(&s, fmt, ap);
+  flush(&s);
+  return (int)s.len;
+}
+
+int bt_printf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = bt_vprintf(fmt, ap);
+  va_end(ap);
+  return n;
+}
+
+int bt_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap) {
+  sink s = {0};
+  s.buf = buf;
+  s.cap = cap;
+  format(&s, fmt, ap);
+  if (cap) buf[s.len < cap ? s.len : cap - 1] = '\0';
+  return (int)s.len;
+}
+
+int bt_snprintf(char *buf, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = bt_vsnprintf(buf, cap, fmt, ap);
+  va_end(ap);
+  return n;
+}

@@ -1,0 +1,310 @@
+/* Model loader: validates the whole .tflite up front so the interpreter and
+ * kernels can then trust indices, sizes and alignment. */
+#include <string.h>
+#include "internal.h"
+
+#define BT_MAX_DIMS 8
+
+typedef struct scan {
+  bt_fb_table root, sg;
+  bt_fb_vec tensors, buffers, opcodes, ops;
+} scan;
+
+/* Re-derive the validated tables (cheap; avoids storing them in bt_interp). */
+static bt_status open_model(bt_interp *it, scan *m) {
+  bt_status s;
+  if ((s = bt_fb_root(&it->fb, &m->root)) != BT_OK) return bt_seterr(it, s, "model: bad root table");
+  bt_fb_vec sgs;
+  if ((s = bt_fb_vector(&m->root, BT_MODEL_SUBGRAPHS, 4, &sgs)) != BT_OK)
+    return bt_seterr(it, s, "model: bad subgraphs vector");
+  if (sgs.len < 1) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "model: no subgraph");
+  if ((s = bt_fb_vec_table(&sgs, 0, &m->sg)) != BT_OK) return bt_seterr(it, s, "model: bad subgraph 0");
+  if ((s = bt_fb_vector(&m->sg, BT_SUBGRAPH_TENSORS, 4, &m->tensors)) != BT_OK ||
+      (s = bt_fb_vector(&m->root, BT_MODEL_BUFFERS, 4, &m->buffers)) != BT_OK ||
+      (s = bt_fb_vector(&m->root, BT_MODEL_OPERATOR_CODES, 4, &m->opcodes)) != BT_OK ||
+      (s = bt_fb_vector(&m->sg, BT_SUBGRAPH_OPERATORS, 4, &m->ops)) != BT_OK)
+    return bt_seterr(it, s, "model: bad tensors/buffers/operator_codes/operators vector");
+  return BT_OK;
+}
+
+static int32_t builtin_code(const bt_fb_table *oc) {
+  /* Schema >= 2.3 moved the code to builtin_code; old files only have the
+   * int8 deprecated field. TFLM takes the larger of the two. */
+  int32_t dep = bt_fb_i8(oc, BT_OPCODE_DEPRECATED_BUILTIN, 0);
+  int32_t cur = bt_fb_i32(oc, BT_OPCODE_BUILTIN, 0);
+  return cur > dep ? cur : dep;
+}
+
+/* Tensor data: buffer.data, or buffer.offset/size (data appended after the
+ * flatbuffer, models > 2 GB style). *len = 0 when there is none. */
+static bt_status tensor_data(bt_interp *it, const scan *m, const bt_fb_table *t,
+                             const uint8_t **data, uint32_t *len) {
+  *data = NULL;
+  *len = 0;
+  uint32_t bi = bt_fb_u32(t, BT_TENSOR_BUFFER, 0);
+  if (bi >= m->buffers.len) return BT_ERR_MODEL_MALFORMED;
+  bt_fb_table b;
+  bt_status s = bt_fb_vec_table(&m->buffers, bi, &b);
+  if (s != BT_OK) return s;
+  bt_fb_vec v;
+  if ((s = bt_fb_vector(&b, BT_BUFFER_DATA, 1, &v)) != BT_OK) return s;
+  if (v.data && v.len) {
+    *data = it->fb.buf + v.data;
+    *len = v.len;
+    return BT_OK;
+  }
+  uint64_t off = bt_fb_u64(&b, BT_BUFFER_OFFSET, 0), size = bt_fb_u64(&b, BT_BUFFER_SIZE, 0);
+  if (off > 1 && size) {
+    if (off > it->fb.len || size > it->fb.len - off) return BT_ERR_MODEL_TRUNCATED;
+    *data = it->fb.buf + off;
+    *len = (uint32_t)size;
+  }
+  return BT_OK;
+}
+
+static bt_status check_index_list(bt_interp *it, const bt_fb_vec *v, int allow_absent,
+                                  const char *what, uint32_t op) {
+  if (v->len > 255) return bt_seterr(it, BT_ERR_LIMIT, "op #%u: too many %s", (unsigned)op, what);
+  for (uint32_t i = 0; i < v->len; i++) {
+    int32_t x = bt_fb_vec_i32(v, i);
+    if (x < (allow_absent ? -1 : 0) || (x >= 0 && (uint32_t)x >= it->num_tensors))
+      return bt_seterr(it, BT_ERR_GRAPH, "op #%u: %s[%u] = %d out of range (%u tensors)",
+                       (unsigned)op, what, (unsigned)i, (int)x, (unsigned)it->num_tensors);
+  }
+  return BT_OK;
+}
+
+bt_status bt_model_scan(bt_interp *it) {
+  const bt_fb *fb = &it->fb;
+  if (!fb->buf || fb->len < 8) return bt_seterr(it, BT_ERR_MODEL_TRUNCATED, "model: %u bytes", (unsigned)fb->len);
+  if (memcmp(fb->buf + 4, "TFL3", 4) != 0)
+    return bt_seterr(it, BT_ERR_MODEL_IDENTIFIER, "model: file identifier is not TFL3");
+  scan m;
+  bt_status s = open_model(it, &m);
+  if (s != BT_OK) return s;
+  uint32_t ver = bt_fb_u32(&m.root, BT_MODEL_VERSION, 0);
+  if (ver != 3) return bt_seterr(it, BT_ERR_MODEL_VERSION, "model: schema version %u, need 3", (unsigned)ver);
+  if (m.tensors.len > 0xFFFF || m.ops.len > 0xFFFF)
+    return bt_seterr(it, BT_ERR_LIMIT, "model: %u tensors / %u operators (max 65535)",
+                     (unsigned)m.tensors.len, (unsigned)m.ops.len);
+  it->num_tensors = m.tensors.len;
+  it->num_ops = m.ops.len;
+
+  bt_fb_vec in, out;
+  if ((s = bt_fb_vector(&m.sg, BT_SUBGRAPH_INPUTS, 4, &in)) != BT_OK ||
+      (s = bt_fb_vector(&m.sg, BT_SUBGRAPH_OUTPUTS, 4, &out)) != BT_OK)
+    return bt_seterr(it, s, "model: bad subgraph inputs/outputs");
+  if ((s = check_index_list(it, &in, 0, "graph inputs", 0)) != BT_OK) return s;
+  if ((s = check_index_list(it, &out, 0, "graph outputs", 0)) != BT_OK) return s;
+  if (in.len > 0xFFFF || out.len > 0xFFFF) return bt_seterr(it, BT_ERR_LIMIT, "too many graph inputs");
+  it->inputs = in.data ? fb->buf + in.data : NULL;
+  it->outputs = out.data ? fb->buf + out.data : NULL;
+  it->num_inputs = (uint16_t)in.len;
+  it->num_outputs = (uint16_t)out.len;
+
+  /* Tensors: shape, type, buffer, quantization. */
+  for (uint32_t i = 0; i < m.tensors.len; i++) {
+    bt_fb_table t, q;
+    bt_fb_vec shape, sc, zp;
+    if ((s = bt_fb_vec_table(&m.tensors, i, &t)) != BT_OK ||
+        (s = bt_fb_vector(&t, BT_TENSOR_SHAPE, 4, &shape)) != BT_OK ||
+        (s = bt_fb_subtable(&t, BT_TENSOR_QUANTIZATION, &q)) != BT_OK)
+      return bt_seterr(it, s, "tensor %u: malformed", (unsigned)i);
+    if (shape.len > BT_MAX_DIMS) return bt_seterr(it, BT_ERR_LIMIT, "tensor %u: rank %u", (unsigned)i, (unsigned)shape.len);
+    int type = bt_fb_i8(&t, BT_TENSOR_TYPE, 0);
+    size_t es = bt_type_size(type);
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < shape.len; d++) {
+      int32_t v = bt_fb_vec_i32(&shape, d);
+      if (v < 0) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: dim %d", (unsigned)i, (int)v);
+      n *= (uint64_t)v;
+      if (n > 0x7FFFFFFF) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: too large", (unsigned)i);
+    }
+    const uint8_t *data;
+    uint32_t dlen;
+    if ((s = tensor_data(it, &m, &t, &data, &dlen)) != BT_OK)
+      return bt_seterr(it, s, "tensor %u: bad buffer", (unsigned)i);
+    if (es == 0 && (data || n)) {
+      /* Unknown element size: only acceptable for tensors nobody can touch. */
+      if (type != BT_INT4 || !data)
+        return bt_seterr(it, BT_ERR_UNSUPPORTED_TYPE, "tensor %u: type %s", (unsigned)i, bt_type_name(type));
+    }
+    if (data) {
+      if (es && (uint64_t)dlen < n * es)
+        return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: buffer %u bytes < %u",
+                         (unsigned)i, (unsigned)dlen, (unsigned)(n * es));
+      size_t al = es > 8 ? 8 : (es ? es : 1);
+      if ((uintptr_t)data % al)
+        return bt_seterr(it, BT_ERR_MODEL_ALIGNMENT, "tensor %u: constant data not %u-byte aligned "
+                         "(load the model at a 16-byte aligned address)", (unsigned)i, (unsigned)al);
+    } else if (n * es > 0x7FFFFFFF) {
+      return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: too large", (unsigned)i);
+    }
+    if ((s = bt_fb_vector(&q, BT_QUANT_SCALE, 4, &sc)) != BT_OK ||
+        (s = bt_fb_vector(&q, BT_QUANT_ZERO_POINT, 8, &zp)) != BT_OK)
+      return bt_seterr(it, s, "tensor %u: bad quantization", (unsigned)i);
+    /* Like TFLM: quantized only when both vectors are non-empty. */
+    if (sc.len > 0xFFFF || (sc.len && zp.len && zp.len != sc.len))
+      return bt_seterr(it, BT_ERR_QUANT, "tensor %u: %u scales vs %u zero points",
+                       (unsigned)i, (unsigned)sc.len, (unsigned)zp.len);
+    int32_t qd = bt_fb_i32(&q, BT_QUANT_QUANTIZED_DIMENSION, 0);
+    /* Axis/scale-count agreement is the kernels' business (TFLM checks it there
+     * too; biases carry the filter's axis). Only keep it storable. */
+    if (qd < 0 || qd > 255)
+      return bt_seterr(it, BT_ERR_QUANT, "tensor %u: quantized_dimension %d", (unsigned)i, (int)qd);
+    /* Kernels compute (x - zero_point) in int32: a zero point outside its
+     * type's range would overflow there (found by firmware/fuzz). */
+    int64_t zlo = -INT32_MAX, zhi = INT32_MAX;
+    if (type == BT_INT8) zlo = -128, zhi = 127;
+    else if (type == BT_UINT8) zlo = 0, zhi = 255;
+    else if (type == BT_INT16) zlo = -32768, zhi = 32767;
+    for (uint32_t k = 0; k < zp.len; k++) {
+      int64_t z = bt_fb_vec_i64(&zp, k);
+      if (z < zlo || z > zhi)
+        return bt_seterr(it, BT_ERR_QUANT, "tensor %u: zero point out of range for %s",
+                         (unsigned)i, bt_type_name(type));
+    }
+    /* NaN/inf/negative scales are meaningless and end as UB float->int
+     * conversions in kernels (found by firmware/fuzz). Zero is tolerated:
+     * per-channel weights of an all-zero channel can carry it. */
+    for (uint32_t k = 0; k < sc.len; k++) {
+      float f = bt_fb_vec_f32(&sc, k);
+      if (!(f >= 0.0f && f <= 3.40282347e38f))
+        return bt_seterr(it, BT_ERR_QUANT, "tensor %u: scale not finite and >= 0", (unsigned)i);
+    }
+  }
+
+  /* Operators: opcode, kernel, index lists. */
+  for (uint32_t i = 0; i < m.ops.len; i++) {
+    bt_fb_table op, oc, opts;
+    bt_fb_vec ins, outs;
+    if ((s = bt_fb_vec_table(&m.ops, i, &op)) != BT_OK ||
+        (s = bt_fb_vector(&op, BT_OP_INPUTS, 4, &ins)) != BT_OK ||
+        (s = bt_fb_vector(&op, BT_OP_OUTPUTS, 4, &outs)) != BT_OK ||
+        (s = bt_fb_subtable(&op, BT_OP_BUILTIN_OPTIONS, &opts)) != BT_OK)
+      return bt_seterr(it, s, "op #%u: malformed operator table", (unsigned)i);
+    uint32_t oci = bt_fb_u32(&op, BT_OP_OPCODE_INDEX, 0);
+    if (oci >= m.opcodes.len)
+      return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "op #%u: opcode index %u out of range", (unsigned)i, (unsigned)oci);
+    if ((s = bt_fb_vec_table(&m.opcodes, oci, &oc)) != BT_OK)
+      return bt_seterr(it, s, "op #%u: malformed operator code", (unsigned)i);
+    int32_t code = builtin_code(&oc);
+    if (code == 32 /* CUSTOM */) {
+      const char *name;
+      uint32_t nl;
+      bt_fb_string(&oc, BT_OPCODE_CUSTOM_CODE, &name, &nl);
+      return bt_seterr(it, BT_ERR_UNSUPPORTED_OP, "unsupported custom op '%.*s' at operator #%u",
+                       (int)(nl > 40 ? 40 : nl), name ? name : "", (unsigned)i);
+    }
+    if (!bt_op_find(code))
+      return bt_seterr(it, BT_ERR_UNSUPPORTED_OP, "unsupported op %s (code %d) at operator #%u",
+                       bt_builtin_name(code), (int)code, (unsigned)i);
+    if ((s = check_index_list(it, &ins, 1, "inputs", i)) != BT_OK) return s;
+    if ((s = check_index_list(it, &outs, 0, "outputs", i)) != BT_OK) return s;
+  }
+  return BT_OK;
+}
+
+/* Graph order check: every activation an op reads must be a graph input, a
+ * constant, a variable, or written by an EARLIER op; nothing is written
+ * twice. This also rules out cycles. Uses the USED flag bits only. */
+static bt_status check_graph(bt_interp *it) {
+  enum { WRITTEN = 0x20 };
+  for (uint32_t i = 0; i < it->num_inputs; i++) {
+    bt_tensor *t = &it->tensors[bt_ld_i32(it->inputs + 4 * i)];
+    if (t->flags & BT_TENSOR_CONST)
+      return bt_seterr(it, BT_ERR_GRAPH, "graph input %u is a constant", (unsigned)i);
+    t->flags |= WRITTEN;
+  }
+  for (uint32_t o = 0; o < it->num_ops; o++) {
+    const bt_node *n = &it->nodes[o];
+    for (int k = 0; k < n->n_in; k++) {
+      int32_t x = bt_node_in(it, n, k);
+      if (x < 0) continue;
+      bt_tensor *t = &it->tensors[x];
+      if (!(t->flags & (BT_TENSOR_CONST | BT_TENSOR_VARIABLE | WRITTEN)))
+        return bt_seterr(it, BT_ERR_GRAPH, "op #%u (%s) reads tensor %d before it is written",
+                         (unsigned)o, n->reg->name, (int)x);
+    }
+    for (int k = 0; k < n->n_out; k++) {
+      int32_t x = bt_node_out(it, n, k);
+      bt_tensor *t = &it->tensors[x];
+      if (t->flags & (WRITTEN | BT_TENSOR_CONST))
+        return bt_seterr(it, BT_ERR_GRAPH, "op #%u (%s) writes tensor %d which is %s",
+                         (unsigned)o, n->reg->name, (int)x,
+                         (t->flags & BT_TENSOR_CONST) ? "a constant" : "already written");
+      if (!(t->flags & BT_TENSOR_VARIABLE)) t->flags |= WRITTEN;
+    }
+  }
+  for (uint32_t i = 0; i < it->num_outputs; i++) {
+    bt_tensor *t = &it->tensors[bt_ld_i32(it->outputs + 4 * i)];
+    if (!(t->flags & (WRITTEN | BT_TENSOR_CONST)))
+      return bt_seterr(it, BT_ERR_GRAPH, "graph output %u is never written", (unsigned)i);
+  }
+  for (uint32_t i = 0; i < it->num_tensors; i++) it->tensors[i].flags &= (uint8_t)~WRITTEN;
+  return BT_OK;
+}
+
+bt_status bt_model_fill(bt_interp *it) {
+  scan m;
+  bt_status s = open_model(it, &m);
+  if (s != BT_OK) return s;
+  for (uint32_t i = 0; i < it->num_tensors; i++) {
+    bt_fb_table t, q;
+    bt_fb_vec shape, sc, zp;
+    bt_tensor *x = &it->tensors[i];
+    /* All of this was validated by bt_model_scan. */
+    bt_fb_vec_table(&m.tensors, i, &t);
+    bt_fb_vector(&t, BT_TENSOR_SHAPE, 4, &shape);
+    bt_fb_subtable(&t, BT_TENSOR_QUANTIZATION, &q);
+    bt_fb_vector(&q, BT_QUANT_SCALE, 4, &sc);
+    bt_fb_vector(&q, BT_QUANT_ZERO_POINT, 8, &zp);
+    const uint8_t *data;
+    uint32_t dlen;
+    tensor_data(it, &m, &t, &data, &dlen);
+    x->type = (uint8_t)bt_fb_i8(&t, BT_TENSOR_TYPE, 0);
+    x->ndims = (uint8_t)shape.len;
+    x->dims = shape.data ? it->fb.buf + shape.data : it->fb.buf;  /* never NULL */
+    uint64_t n = 1;
+    for (uint32_t d = 0; d < shape.len; d++) n *= (uint64_t)bt_fb_vec_i32(&shape, d);
+    x->bytes = (uint32_t)(n * bt_type_size(x->type));
+    int quantized = sc.len && zp.len;
+    x->q_count = quantized ? (uint16_t)sc.len : 0;
+    x->q_off = quantized ? (int32_t)((int64_t)q.pos - (int64_t)(x->dims - it->fb.buf)) : 0;
+    x->q_dim = (uint8_t)bt_fb_i32(&q, BT_QUANT_QUANTIZED_DIMENSION, 0);
+    x->flags = 0;
+    if (data) {
+      x->data = (void *)(uintptr_t)data;  /* read-only by contract */
+      x->flags |= BT_TENSOR_CONST;
+    } else if (bt_fb_u8(&t, BT_TENSOR_IS_VARIABLE, 0)) {
+      x->flags |= BT_TENSOR_VARIABLE;
+    }
+  }
+  for (uint32_t i = 0; i < it->num_inputs; i++) it->tensors[bt_ld_i32(it->inputs + 4 * i)].flags |= BT_TENSOR_INPUT | BT_TENSOR_USED;
+  for (uint32_t i = 0; i < it->num_outputs; i++) it->tensors[bt_ld_i32(it->outputs + 4 * i)].flags |= BT_TENSOR_OUTPUT | BT_TENSOR_USED;
+  for (uint32_t i = 0; i < it->num_ops; i++) {
+    bt_fb_table op, oc;
+    bt_fb_vec ins, outs;
+    bt_node *n = &it->nodes[i];
+    bt_fb_vec_table(&m.ops, i, &op);
+    bt_fb_vector(&op, BT_OP_INPUTS, 4, &ins);
+    bt_fb_vector(&op, BT_OP_OUTPUTS, 4, &outs);
+    bt_fb_vec_table(&m.opcodes, bt_fb_u32(&op, BT_OP_OPCODE_INDEX, 0), &oc);
+    n->reg = bt_op_find(builtin_code(&oc));
+    n->data = NULL;
+    n->in = ins.data;
+    n->out = outs.data;
+    n->n_in = (uint8_t)ins.len;
+    n->n_out = (uint8_t)outs.len;
+    bt_fb_table opts;
+    bt_fb_subtable(&op, BT_OP_BUILTIN_OPTIONS, &opts);
+    n->opts = opts.pos;
+    n->opts_type = bt_fb_u8(&op, BT_OP_BUILTIN_OPTIONS_TYPE, 0);
+    for (uint32_t k = 0; k < ins.len; k++) {
+      int32_t x = bt_fb_vec_i32(&ins, k);
+      if (x >= 0) it->tensors[x].flags |= BT_TENSOR_USED;
+    }
+    for (uint32_t k = 0; k < outs.len; k++) it->tensors[bt_fb_vec_i32(&outs, k)].flags |= BT_TENSOR_USED;
+  }
+  return check_graph(it);
+}
