@@ -116,12 +116,13 @@ def emulate(elf, board, max_cycles, profile, trace):
 @click.option("--jobs", type=int, default=2, show_default=True)
 @click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
               show_default=True)
+@click.option("--force", is_flag=True, help="re-run combinations already measured with the same inputs")
 @clear_errors
-def matrix(boards, models, kernel_sets, target, models_dir, jobs, db):
-    """Run board x model x kernel set, storing every result."""
+def matrix(boards, models, kernel_sets, target, models_dir, jobs, db, force):
+    """Run board x model x kernel set, storing every result; skips what is already measured."""
     from harness.matrix import run_matrix
     failed = run_matrix(boards=boards, models=models or None, kernel_sets=kernel_sets, target=target,
-                        models_dir=models_dir, jobs=jobs, db=db)
+                        models_dir=models_dir, jobs=jobs, db=db, force=force)
     if failed:
         sys.exit(1)
 

@@ -36,9 +36,18 @@ def _job(board, model, kernels, target, models_dir):
 
 
 def run_matrix(*, boards, models=None, kernel_sets=("ref",), target="emulated",
-               models_dir: Path | None = None, jobs: int = 2, db: Path = Path("results/boardtwin.db")):
+               models_dir: Path | None = None, jobs: int = 2, db: Path = Path("results/boardtwin.db"),
+               force: bool = False):
+    """Run every combination not already stored with the same fingerprint; returns failures."""
+    from harness.run import fingerprint_for
     store = Store(db)
-    combos = list(itertools.product(models or list(EXAMPLES), boards, kernel_sets))
+    combos = []
+    for m, b, k in itertools.product(models or list(EXAMPLES), boards, kernel_sets):
+        if not force and store.has_ok(fingerprint_for(b, m, kernels=k, target=target,
+                                                      models_dir=models_dir)):
+            console.print(f"[dim]up to date: {m} {b} {k}[/]")
+            continue
+        combos.append((m, b, k))
     failed = []
     cols = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*cols, console=console) as progress, ProcessPoolExecutor(max_workers=jobs) as pool:

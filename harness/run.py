@@ -58,6 +58,8 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
     trun = tgt.run(image.elf, board, on_line=on_line)
     log = parse.parse_lines(trun.lines)
     record = _record(ex, model_path, image, trun, log)
+    record["fingerprint"] = fingerprint_for(board, model, kernels=kernels, target=target,
+                                            models_dir=models_dir, iterations=iterations)
     record["eval_wall_s"] = round(time.perf_counter() - t0, 3)
     record.update(check_predictions(model_path, log))
     if log.exit_code != 0 or log.errors:
@@ -65,6 +67,14 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
         raise RunFailed(f"{ex.name} on {board}/{kernels}: firmware did not finish cleanly: {why}",
                         record)
     return record
+
+
+def fingerprint_for(board: str, model: str, *, kernels: str, target: str,
+                    models_dir: Path | None = None, iterations: int | None = None) -> str:
+    from harness.fingerprint import run_fingerprint
+    ex, model_path = examples.resolve(model, models_dir)
+    return run_fingerprint(ex.name, board, kernels, target, sha256(model_path),
+                           iterations or ex.iterations)
 
 
 def _record(ex, model_path: Path, image, trun, log: parse.RunLog) -> dict:

@@ -24,9 +24,11 @@ CREATE TABLE IF NOT EXISTS runs (
   example TEXT NOT NULL, board TEXT NOT NULL, kernels TEXT NOT NULL, target TEXT NOT NULL,
   status TEXT NOT NULL,             -- ok | failed
   error TEXT,
+  fingerprint TEXT,                 -- what the figures depend on (harness.fingerprint)
   record TEXT NOT NULL              -- JSON
 );
 CREATE INDEX IF NOT EXISTS runs_key ON runs(example, board, kernels, target);
+CREATE INDEX IF NOT EXISTS runs_fp ON runs(fingerprint, status);
 """
 
 
@@ -37,7 +39,8 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(_SCHEMA)
+            with self.db:
+                self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise InputError(f"{self.path}: cannot open the results store ({exc}); "
                              "choose a writable place with --db") from None
@@ -45,12 +48,18 @@ class Store:
     def add(self, record: dict, status: str = "ok", error: str | None = None) -> int:
         with self.db:  # one transaction per run: a kill leaves either the whole row or none
             cur = self.db.execute(
-                "INSERT INTO runs(created, example, board, kernels, target, status, error, record)"
-                " VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO runs(created, example, board, kernels, target, status, error,"
+                " fingerprint, record) VALUES (?,?,?,?,?,?,?,?,?)",
                 (time.time(), record.get("example", "?"), record.get("board", "?"),
                  record.get("kernels", "?"), record.get("target", "?"), status, error,
-                 json.dumps(record, default=str)))
+                 record.get("fingerprint"), json.dumps(record, default=str)))
             return cur.lastrowid
+
+    def has_ok(self, fingerprint: str) -> bool:
+        """Is there a successful run with exactly these inputs already?"""
+        row = self.db.execute("SELECT 1 FROM runs WHERE fingerprint = ? AND status = 'ok' LIMIT 1",
+                              (fingerprint,)).fetchone()
+        return row is not None
 
     def frame(self, latest: bool = True, status: str | None = "ok") -> pd.DataFrame:
         """All runs as a DataFrame (record fields as columns); latest per key by default."""
