@@ -96,9 +96,29 @@ def _print_record(rec: dict) -> None:
 @click.option("--max-cycles", type=int, default=20_000_000_000, show_default=True)
 @click.option("--profile", is_flag=True)
 @click.option("--trace", is_flag=True)
+@click.option("--pty", "use_pty", is_flag=True,
+              help="serve the UART on a pseudo-terminal (path printed on stderr), like a board's VCP")
+@click.option("--inject-garbage", type=int, default=0, help="with --pty: noise before every Nth line")
+@click.option("--split-lines", is_flag=True, help="with --pty: write each line in two parts")
+@click.option("--disconnect-after", type=int, default=0, help="with --pty: drop the link after N lines")
+@click.option("--pty-wait", type=float, default=0.0,
+              help="with --pty: seconds to wait for a reader before the firmware starts")
 @clear_errors
-def emulate(elf, board, max_cycles, profile, trace):
+def emulate(elf, board, max_cycles, profile, trace, use_pty, inject_garbage, split_lines,
+            disconnect_after, pty_wait):
     """Run an ELF on the emulated board; UART on stdout; exit code = the firmware's."""
+    if use_pty:
+        import time
+        from harness.targets.ptyserve import Faults, serve
+
+        def ready(path):
+            click.echo(f"pty: {path}", err=True)
+            time.sleep(pty_wait)
+        info = serve(elf, board, max_cycles=max_cycles, ready=ready,
+                     faults=Faults(garbage_every=inject_garbage, split_lines=split_lines,
+                                   disconnect_after=disconnect_after))
+        console.print(f"[dim]{info['lines']} lines served, {info['injected']} faults injected[/]")
+        sys.exit(info["exit_code"] or 0)
     from harness.emulate import emulate as _emulate
     res = _emulate(elf, board, max_cycles=max_cycles, on_line=click.echo, profile=profile, trace=trace)
     console.print(f"[dim]{res.stop_reason}: {res.instructions:,} instructions, "
