@@ -7,6 +7,7 @@ and a second `make report` rebuilds only what changed.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -78,10 +79,15 @@ def build_firmware(board: str, app: str, model: Path, *, kernels: str = "ref",
     # The directory name says what it is; the digest keeps distinct models/inputs apart.
     key = _digest(model, input_blob or "", *sorted(f"{k}={v}" for k, v in defs.items()))
     build_dir = BUILD_ROOT / f"{board}-{app}-{kernels}-{key}"
-    if not (build_dir / "CMakeCache.txt").is_file():
-        _run(["cmake", "-S", str(FIRMWARE), "-B", str(build_dir), "-G", "Unix Makefiles"]
-             + [f"-D{k}={v}" for k, v in defs.items()], "configure", build_dir)
-    _run(["cmake", "--build", str(build_dir), "-j2"], "build", build_dir)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    # Two matrices (or pytest workers) may want the same image at once: one builds, the
+    # other waits and then finds it up to date, instead of both racing inside one tree.
+    with open(build_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (build_dir / "CMakeCache.txt").is_file():
+            _run(["cmake", "-S", str(FIRMWARE), "-B", str(build_dir), "-G", "Unix Makefiles"]
+                 + [f"-D{k}={v}" for k, v in defs.items()], "configure", build_dir)
+        _run(["cmake", "--build", str(build_dir), "-j2"], "build", build_dir)
     elf = build_dir / "boardtwin.elf"
     if not elf.is_file():
         raise BuildError(f"{build_dir}: build finished but produced no boardtwin.elf")
