@@ -47,6 +47,9 @@ class SerialTarget(Target):
     def flash(self, elf: Path, board: str) -> None:
         if self.flasher in (None, "none"):
             return
+        if self.flasher == "emulator":
+            self._start_emulated_board(elf, board)
+            return
         if self.flasher == "pyocd":
             exe = shutil.which("pyocd")
             if exe is None:
@@ -59,11 +62,34 @@ class SerialTarget(Target):
                 raise ToolMissing("openocd not found: apt-get install openocd (or --flasher pyocd)")
             cmd = [exe, "-f", OPENOCD_CFG[board], "-c", f"program {elf} verify reset exit"]
         else:
-            raise InputError(f"--flasher {self.flasher}: unknown (choose pyocd, openocd or none)")
+            raise InputError(f"--flasher {self.flasher}: unknown (choose pyocd, openocd, emulator or none)")
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             raise BoardtwinError(f"flashing {elf.name} on {board} with {self.flasher} failed: {last[0]}")
+
+    def _start_emulated_board(self, elf: Path, board: str) -> None:
+        """'Flash' = (re)start boardtwin's emulator serving `elf` on a fresh pty, so the rest
+        of this target (pyserial, line handling, errors) runs exactly as against a board."""
+        import sys
+        self._stop_emulated_board()
+        self._board_proc = subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", "emulate", str(elf), "--board", board, "--pty",
+             "--pty-wait", "0.5"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        first = self._board_proc.stderr.readline()
+        if not first.startswith("pty: "):
+            rest = first + self._board_proc.stderr.read()
+            raise BoardtwinError(f"emulated board did not start: {rest.strip().splitlines()[-1:]}")
+        self.port = first.split("pty: ", 1)[1].strip()
+
+    def _stop_emulated_board(self) -> None:
+        proc = getattr(self, "_board_proc", None)
+        if proc is not None:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            self._board_proc = None
 
     def open(self):
         import serial
@@ -86,6 +112,7 @@ class SerialTarget(Target):
                 ser.close()
             except Exception:  # already gone with the USB device
                 pass
+            self._stop_emulated_board()
 
     def read_run(self, ser, board: str, *, timeout_s: float,
                  on_line: Callable[[str], None] | None = None) -> TargetRun:
