@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import build, examples, parse
+from harness import build, examples, inputs, parse
 from harness.errors import BoardtwinError
 from harness.models import sha256
 from harness.targets import get_target
@@ -52,7 +52,9 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
              on_line=None, target_options: dict | None = None) -> dict:
     ex, model_path = examples.resolve(model, models_dir)
     iters = iterations or ex.iterations
-    image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters)
+    blob = inputs.prepare(ex.app, models_dir).blob if ex.inputs else None
+    image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters,
+                                 input_blob=blob)
     tgt = get_target(target, **(target_options or {}))
     t0 = time.perf_counter()
     trun = tgt.run(image.elf, board, on_line=on_line)
@@ -61,11 +63,19 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
     record["fingerprint"] = fingerprint_for(board, model, kernels=kernels, target=target,
                                             models_dir=models_dir, iterations=iterations)
     record["eval_wall_s"] = round(time.perf_counter() - t0, 3)
-    record.update(check_predictions(model_path, log))
+    if blob is not None:  # PRED lines carry no input: replay the app's loop in the wheel
+        record.update(inputs.check_run(ex.app, blob, log.preds, log.other, models_dir))
+    else:
+        record.update(check_predictions(model_path, log))
     if log.exit_code != 0 or log.errors:
         why = "; ".join(log.errors) or f"exit code {log.exit_code} ({trun.stop_reason})"
         raise RunFailed(f"{ex.name} on {board}/{kernels}: firmware did not finish cleanly: {why}",
                         record)
+    if record.get("bit_exact") is False or record.get("respond_matching") is False:
+        raise RunFailed(f"{ex.name} on {board}/{kernels}: output differs from the tflite-micro "
+                        f"reference ({record['preds_matching']}/{record['preds_checked']} predictions "
+                        f"equal; first mismatching iterations: {record['mismatch_iterations'] or '-'}; "
+                        f"Respond lines equal: {record.get('respond_matching', '-')})", record)
     return record
 
 
