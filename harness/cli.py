@@ -168,6 +168,39 @@ def report(db, out):
     console.print(f"[green]wrote {path} and {html}[/]")
 
 
+@main.group()
+def bench():
+    """Benchmarks that print figures (speed, memory, robustness targets)."""
+
+
+def _emit(rows, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(rows, indent=2, default=str) if as_json else text)
+
+
+@bench.command("matrix")
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@clear_errors
+def bench_matrix(models_dir, jobs, as_json):
+    """Wall time of the full emulated matrix (all examples x F413/F769 x ref/dsp) from scratch
+    of the store (builds are cached as usual)."""
+    import tempfile
+    import time
+    from harness.matrix import run_matrix
+    from harness.examples import EXAMPLES
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        failed = run_matrix(boards=("f413", "f769"), kernel_sets=("ref", "dsp"), models_dir=models_dir,
+                            jobs=jobs, db=Path(tmp) / "bench.db", force=True)
+        wall = time.perf_counter() - t0
+    runs = len(EXAMPLES) * 4
+    row = dict(runs=runs, wall_s=round(wall, 1), failed=len(failed))
+    _emit(row, as_json, f"matrix: {runs} runs in {wall:.1f} s wall, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--measured", "measured_csv", type=click.Path(path_type=Path), multiple=True,
               help="CSV of hardware figures (default: the seed's, harness/data/measured/seed-notes.csv)")

@@ -104,3 +104,24 @@ def test_dsp_random(kind, seed, dsp_exe):
 @pytest.mark.parametrize("kind", ["conv", "depthwise"])
 def test_dsp_random_asan(kind, dsp_san_exe):
     check_random(np.random.default_rng(77), lambda r: _wide(r, kind), 6, dsp_san_exe, n_samples=2)
+
+
+def test_dsp_more_im2col_convs_than_scratch_slots(dsp_exe):
+    """20 stacked 3x3 convs: once the graph's scratch slots (BT_MAX_SCRATCH)
+    are taken, the remaining convs fall back to the ref loop instead of
+    failing; the whole stack stays bit-exact (ReLU keeps the signal alive)."""
+    rng = np.random.default_rng(0)
+    b = mg.ModelBuilder()
+    scale = 0.05
+    x = b.input((1, 6, 6, 4), scale, 0)
+    for _ in range(20):
+        fs = mg.random_filter_scales(rng, 4, True)
+        out_scale = mg.conv_out_scale(scale, fs, 36, spread=60.0)
+        x = b.conv2d(x, mg.random_int8(rng, (4, 3, 3, 4)), mg.random_bias(rng, 4, 36), filter_scales=fs,
+                     out_scale=out_scale, out_zp=-100, padding="SAME", activation="RELU")
+        scale = out_scale
+    b.output(x)
+    samples = [[mg.random_int8(rng, (1, 6, 6, 4))] for _ in range(4)]
+    outs = mg.host_batch(b.build(), samples, exe=dsp_exe)
+    assert any(len(set(o[0])) > 1 for o in outs), "degenerate test: constant output"
+    assert not mg.mismatches(b.build(), samples, exe=dsp_exe)

@@ -8,7 +8,12 @@ geometries (1x1 / im2col conv, depthwise multipliers 1, 2, 4, 8, padding,
 strides, dilation, offsets, per-channel multipliers, bias or none) and counts
 outputs where the dsp path differs from the ref path. The ref path itself is
 checked against TFLM by test_conv_ops.py, the dsp data flow on the host by
-test_conv_dsp.py.
+test_conv_dsp.py. The dsp requantization (kernels/dsp/dsp_requant.h) is also
+compared with bt_mbqm on 200k random operands.
+
+Finally whole board images (model_runner on the emulated F413 / F769) run
+person_detect and micro_speech with intermediate tensors exposed, compared
+with the wheel byte for byte.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ import subprocess
 import pytest
 
 from harness import hostrun
+
+# the requantization shortcut of kernels/dsp/dsp_requant.h is also checked
+# directly against bt_mbqm (check_requant in the driver)
 
 RUNTIME = hostrun.FIRMWARE / "runtime"
 
@@ -62,7 +70,8 @@ static int32_t rr(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint3
 
 #define MAXB 8192
 static int8_t in_b[MAXB], f_b[MAXB], o_ref[MAXB], o_dsp[MAXB];
-static int32_t bias_b[256], mult_b[256], shift_b[256];
+static int32_t bias_b[256], mult_b[256];
+static int8_t shift_b[256];
 static int16_t col_b[MAXB];
 volatile uint32_t result[4];   /* tests run, mismatches, conv cases, dw cases */
 
@@ -105,7 +114,7 @@ void run(uint32_t seed, int32_t n) {
       int s;
       double m = (double)rr(1, 1000000) * 1e-9 * (double)(1 << rr(0, 12));
       bt_quantize_multiplier(m, &mult_b[i], &s);
-      shift_b[i] = s;
+      shift_b[i] = (int8_t)s;
       bias_b[i] = rr(-40000, 40000);
     }
     for (int32_t i = 0; i < nin; i++) in_b[i] = (int8_t)rr(-128, 127);
@@ -129,6 +138,20 @@ void run(uint32_t seed, int32_t n) {
   result[0] = (uint32_t)n; result[1] = bad; result[2] = nconv; result[3] = ndw;
 }
 
+/* bt_dsp_mbqm == bt_mbqm on random operands (edge values included) */
+uint32_t check_requant(uint32_t seed, int32_t n) {
+  st = seed ? seed : 1;
+  uint32_t bad = 0;
+  static const int32_t edge[6] = {0, 1, -1, INT32_MAX, INT32_MIN, 0x40000000};
+  for (int32_t t = 0; t < n; t++) {
+    int32_t x = (t % 8 < 6) ? (int32_t)rnd() >> (rnd() % 31) : edge[rnd() % 6];
+    int32_t q = (t % 16 == 0) ? edge[rnd() % 6] : (int32_t)(0x40000000u | (rnd() & 0x3FFFFFFFu));
+    int sh = (int)(rnd() % 40) - 32;
+    if (sh > 0) x >>= sh;   /* keep the left shift in range, as real multipliers do */
+    if (bt_dsp_mbqm(x, q, sh) != bt_mbqm(x, q, sh)) bad++;
+  }
+  return bad;
+}
 void done(void) { for (;;) { } }
 '''
 
@@ -154,7 +177,7 @@ def driver_elf(tmp_path_factory):
            "-mfloat-abi=soft", "-ffreestanding", "-fno-tree-loop-distribute-patterns",
            "-ffunction-sections", "-fdata-sections", f"-I{RUNTIME / 'include'}",
            f"-I{RUNTIME / 'kernels'}", f"-I{RUNTIME / 'src'}", "-nostdlib", "-T", str(d / "link.ld"),
-           "-Wl,--gc-sections", "-Wl,-e,run", "-Wl,-u,done", "-o", str(elf), str(d / "driver.c"), "-lgcc"]
+           "-Wl,--gc-sections", "-Wl,-e,run", "-Wl,-u,done", "-Wl,-u,check_requant", "-o", str(elf), str(d / "driver.c"), "-lgcc"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     dis = subprocess.run([gcc.replace("gcc", "objdump"), "-d", str(elf)], capture_output=True, text=True).stdout
@@ -163,7 +186,7 @@ def driver_elf(tmp_path_factory):
     return elf
 
 
-def _run(elf, cpu: str, seed: int, n: int):
+def _run(elf, cpu: str, seed: int, n: int, fn: str = "run"):
     from elftools.elf.elffile import ELFFile
     from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, Uc
     from unicorn import arm_const as arm
@@ -181,7 +204,9 @@ def _run(elf, cpu: str, seed: int, n: int):
     uc.reg_write(arm.UC_ARM_REG_R0, seed)
     uc.reg_write(arm.UC_ARM_REG_R1, n)
     uc.reg_write(arm.UC_ARM_REG_LR, syms["done"] | 1)
-    uc.emu_start(syms["run"] | 1, syms["done"] & ~1)
+    uc.emu_start(syms[fn] | 1, syms["done"] & ~1)
+    if fn != "run":
+        return uc.reg_read(arm.UC_ARM_REG_R0)
     return [int.from_bytes(uc.mem_read(syms["result"] + 4 * i, 4), "little") for i in range(4)]
 
 
@@ -190,3 +215,64 @@ def test_dsp_instructions_match_ref_loops(driver_elf, cpu, seed):
     n, bad, n_conv, n_dw = _run(driver_elf, cpu, seed, 300)
     assert n == 300 and n_conv > 100 and n_dw > 100, (n, n_conv, n_dw)
     assert bad == 0, f"{bad}/{n} random conv/depthwise cases differ between dsp and ref on {cpu}"
+
+
+@pytest.mark.parametrize("cpu", ["M4", "M7"])
+def test_dsp_requant_equals_bt_mbqm(driver_elf, cpu):
+    assert _run(driver_elf, cpu, 9, 200000, fn="check_requant") == 0
+
+
+# ---- whole models on the emulated boards ------------------------------------------
+# The board image (model_runner app) for F413 (Cortex-M4) / F769 (Cortex-M7)
+# runs micro_speech / person_detect with intermediate tensors exposed as
+# outputs; every PRED line must equal the wheel's outputs byte for byte.
+
+BOARD_MODELS = {
+    "micro_speech": "micro_speech/micro_speech_quantized.tflite",
+    "person_detect": "person_detection/person_detect.tflite",
+}
+# exposed operator outputs (indices into the op list); the rest of the graph
+# still runs, these keep the PRED lines short
+EXPOSE = {"micro_speech": None, "person_detect": (0, 2, 13, 26, 27, 28, 30)}
+
+
+@pytest.mark.parametrize("board,kernels,model", [
+    ("f413", "ref", "person_detect"), ("f413", "dsp", "person_detect"),
+    ("f413", "dsp", "micro_speech"), ("f769", "dsp", "person_detect"),
+])
+def test_board_model_bit_exact(board, kernels, model, models_dir, tmp_path):
+    import re
+
+    import numpy as np
+
+    from harness import modelgen as mg
+    from harness.emulate import emulate
+    if shutil.which("arm-none-eabi-gcc") is None or shutil.which("cmake") is None:
+        pytest.fail("arm-none-eabi-gcc and cmake are needed (`make toolchain`)")
+    mb = (models_dir / BOARD_MODELS[model]).read_bytes()
+    outs = mg.operator_outputs(mb)
+    sel = outs if EXPOSE[model] is None else [outs[i] for i in EXPOSE[model]]
+    mx = mg.expose_outputs(mb, sel)
+    shape = (1, 1960) if model == "micro_speech" else (1, 96, 96, 1)
+    rng = np.random.default_rng(len(model) + len(board))
+    recs = [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(3)]
+    (tmp_path / "m.tflite").write_bytes(mx)
+    np.concatenate([r.ravel() for r in recs]).tofile(tmp_path / "in.bin")
+    bdir = tmp_path / "build"
+    cfg = ["cmake", "-S", str(hostrun.FIRMWARE), "-B", str(bdir),
+           f"-DCMAKE_TOOLCHAIN_FILE={hostrun.FIRMWARE / 'cmake' / 'arm-none-eabi.cmake'}",
+           f"-DBT_BOARD={board}", "-DBT_APP=model_runner", f"-DBT_KERNELS={kernels}",
+           f"-DBT_MODEL={tmp_path / 'm.tflite'}", f"-DBT_INPUT={tmp_path / 'in.bin'}",
+           f"-DBT_ITERATIONS={len(recs)}", "-DBT_ARENA_BYTES=131072"]
+    for cmd in (cfg, ["cmake", "--build", str(bdir), "-j4"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    res = emulate(bdir / "boardtwin.elf", board, max_cycles=20_000_000_000)
+    assert res.exit_code == 0, "\n".join(res.lines[-10:])
+    preds = [ln for ln in res.lines if ln.startswith("PRED")]
+    assert len(preds) == len(recs), res.lines[-10:]
+    gold = mg.golden_batch(mx, [[r] for r in recs])
+    for i, (p, g) in enumerate(zip(preds, gold)):
+        ours = [bytes.fromhex(h) for h in re.search(r"out=([0-9a-f,]*)", p).group(1).split(",")]
+        bad = [k for k, (a, b) in enumerate(zip(ours, g)) if a != b]
+        assert len(ours) == len(g) and not bad, f"{board}/{kernels} sample {i}: outputs {bad} differ"

@@ -11,15 +11,18 @@ typedef struct bt_conv_data {
   /* shapes (NHWC; filter OHWI for conv, 1HWO for depthwise) */
   int32_t batches, in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
-  int32_t k_h, k_w, filter_in_c;  /* filter_in_c: conv = in_c / groups */
+  int32_t filter_in_c;            /* conv: in_c / groups; depthwise: 1 */
   int32_t depth_mult;             /* depthwise only */
-  int32_t stride_h, stride_w, dil_h, dil_w;
-  int32_t pad_h, pad_w;           /* TFLM padding (offset part unused by ref) */
-  int32_t in_offset, out_offset;  /* -input zp, +output zp */
-  int32_t act_min, act_max;
-  int32_t *mult, *shift;          /* per output channel */
-  int32_t scratch_idx;            /* dsp variants: im2col buffer, -1 = none */
-  int32_t flags;                  /* dsp variants: fast-path selection */
+  /* small by validation (effective filter extent and stride <= 0xFFFF):
+   * packed to keep per-node persistent memory below TFLM's */
+  uint16_t k_h, k_w, stride_h, stride_w, dil_h, dil_w;
+  uint16_t pad_h, pad_w;          /* TFLM padding (its odd "offset" is unused) */
+  int16_t in_offset, out_offset;  /* -input zp, +output zp */
+  int16_t act_min, act_max;
+  int16_t scratch_idx;            /* dsp variants: im2col buffer, -1 = none */
+  int16_t flags;                  /* dsp variants: fast-path selection */
+  int32_t *mult;                  /* per output channel */
+  int8_t *shift;                  /* per output channel, in [-31, 30]: int8 saves 3 B/channel */
 } bt_conv_data;
 
 enum { BT_CONV_KIND_CONV = 0, BT_CONV_KIND_DEPTHWISE = 1 };

@@ -62,8 +62,9 @@ static bt_status alloc_variables(bt_interp *it) {
 
 /* The arena was too small somewhere before planning finished: rerun prepare
  * one op at a time, reusing the same space, to learn the exact total. */
-static void size_after_shortfall(bt_interp *it) {
+static bt_status size_after_shortfall(bt_interp *it) {
   it->tail_lo = it->tail_top;
+  it->err[0] = '\0';
   memset(&it->rec_persistent, 0, sizeof it->rec_persistent);
   memset(&it->rec_tensors, 0, sizeof it->rec_tensors);
   memset(&it->rec_nodes, 0, sizeof it->rec_nodes);
@@ -73,11 +74,15 @@ static void size_after_shortfall(bt_interp *it) {
   it->head_bytes = it->tail_bytes = 0;
   /* it->needed keeps the lower bound from the failed pass; on any failure
    * below the allocator raises it further, so it is always a safe figure. */
-  if (alloc_structs(it) != BT_OK || bt_model_fill(it) != BT_OK) return;
-  if (alloc_variables(it) != BT_OK || prepare_all(it, 1) != BT_OK) return;
+  bt_status s = alloc_structs(it);
+  if (s == BT_OK) s = bt_model_fill(it);
+  if (s == BT_OK) s = alloc_variables(it);
+  if (s == BT_OK) s = prepare_all(it, 1);   /* may reveal a later op's real error */
+  if (s != BT_OK) return s;
   it->tail_bytes = (size_t)(it->tail_top - it->tail_lo) + it->released;
   bt_arena_plan(it);
   it->needed = align_slack(it) + it->head_bytes + it->tail_bytes;
+  return BT_ERR_ARENA_TOO_SMALL;
 }
 
 bt_status bt_interp_init(bt_interp *it, const uint8_t *model, size_t model_len,
@@ -102,7 +107,13 @@ bt_status bt_interp_init(bt_interp *it, const uint8_t *model, size_t model_len,
     s = bt_arena_plan(it);
     it->needed = align_slack(it) + it->head_bytes + it->tail_bytes;
   }
-  if (s == BT_ERR_ARENA_TOO_SMALL && (it->counting & 2)) size_after_shortfall(it);
+  if (s == BT_ERR_ARENA_TOO_SMALL && (it->counting & 2)) {
+    s = size_after_shortfall(it);
+    if (s != BT_ERR_ARENA_TOO_SMALL) {    /* a genuine model error beats "too small" */
+      if (!it->err[0]) bt_seterr(it, s, "%s", bt_status_str(s));
+      return s;
+    }
+  }
   if (s == BT_ERR_ARENA_TOO_SMALL) {
     it->err[0] = '\0';
     if (it->counting & 2)   /* even one operator's own data did not fit */

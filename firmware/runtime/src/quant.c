@@ -220,10 +220,14 @@ void bt_preprocess_softmax_scaling(double beta, double input_scale, int int_bits
 }
 
 int bt_calculate_input_radius(int int_bits, int left_shift, int total_signed_bits) {
+  /* left_shift < 0 comes from a tiny input scale: 1LL << -9 was UB and the
+   * result can exceed int (found by firmware/fuzz). Same value otherwise. */
+  if (left_shift > 62) left_shift = 62;
+  if (left_shift < -62) left_shift = -62;
+  double pot = left_shift >= 0 ? (double)(1LL << left_shift) : 1.0 / (double)(1LL << -left_shift);
   double max_in = 1.0 * (double)((1 << int_bits) - 1) *
-                  (double)(1LL << (total_signed_bits - int_bits)) /
-                  (double)(1LL << left_shift);
-  return (int)max_in;  /* floor of a positive value */
+                  (double)(1LL << (total_signed_bits - int_bits)) / pot;
+  return max_in >= 2147483647.0 ? 2147483647 : (int)max_in;  /* floor of a positive value */
 }
 
 int bt_zp_ok(const bt_tensor *t) {
@@ -241,6 +245,15 @@ int bt_zp_ok(const bt_tensor *t) {
   return 1;
 }
 
+/* zp + round(v / scale), saturated: a tiny scale gives inf, which is UB to
+ * convert to int (found by firmware/fuzz). Same value as before otherwise. */
+static int32_t act_q(float v, float scale, int32_t zp) {
+  float r = bt_roundf(v / scale);
+  int64_t q = r != r ? 0 : r >= 2147483648.0f ? INT32_MAX : r < -2147483648.0f ? INT32_MIN : (int64_t)r;
+  q += zp;
+  return (int32_t)(q > INT32_MAX ? INT32_MAX : q < INT32_MIN ? INT32_MIN : q);
+}
+
 bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int32_t *mx) {
   int32_t qmin, qmax;
   switch (out->type) {
@@ -252,7 +265,7 @@ bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int32_t *mx
   float scale = bt_tensor_scale(out, 0);
   int32_t zp = bt_tensor_zero_point(out, 0);
   if (!(scale > 0.0f)) return BT_ERR_QUANT;
-#define BT_Q(v) (zp + (int32_t)bt_roundf((v) / scale))
+#define BT_Q(v) act_q((v), scale, zp)
   switch (act) {
     case 1 /* RELU */: qmin = BT_Q(0.0f) > qmin ? BT_Q(0.0f) : qmin; break;
     case 3 /* RELU6 */: {

@@ -12,6 +12,7 @@
  * modulo 2^32 in both, so results are bit-identical. */
 #include "conv_common.h"
 #include "dsp_simd.h"
+#include "dsp_requant.h"
 
 enum { DW_REF = 0, DW_M1 = 1, DW_M4 = 2 };
 
@@ -42,10 +43,10 @@ static inline void store4(const bt_conv_data *d, const int32_t *bias, int32_t o,
     a.a2 = bt_wadd32(a.a2, bias[o + 2]);
     a.a3 = bt_wadd32(a.a3, bias[o + 3]);
   }
-  po[o] = bt_conv_requant(d, a.a0, o);
-  po[o + 1] = bt_conv_requant(d, a.a1, o + 1);
-  po[o + 2] = bt_conv_requant(d, a.a2, o + 2);
-  po[o + 3] = bt_conv_requant(d, a.a3, o + 3);
+  po[o] = bt_dsp_requant(d, a.a0, o);
+  po[o + 1] = bt_dsp_requant(d, a.a1, o + 1);
+  po[o + 2] = bt_dsp_requant(d, a.a2, o + 2);
+  po[o + 3] = bt_dsp_requant(d, a.a3, o + 3);
 }
 
 static void eval_m1(const bt_conv_data *d, const int8_t *in, const int8_t *filter,
@@ -100,7 +101,7 @@ static void eval_m1(const bt_conv_data *d, const int8_t *in, const int8_t *filte
             }
           }
           if (bias) acc = bt_wadd32(acc, bias[c]);
-          po[c] = bt_conv_requant(d, acc, c);
+          po[c] = bt_dsp_requant(d, acc, c);
         }
       }
     }

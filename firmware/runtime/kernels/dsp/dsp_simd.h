@@ -129,4 +129,84 @@ static inline uint32_t bt_dup16(int32_t v) {
   return ((uint32_t)v & 0xFFFFu) | ((uint32_t)v << 16);
 }
 
+/* ---- byte-lane compare/select (pooling, softmax max, activation clamps) ----
+ * SSUB8 sets the APSR.GE bit of every byte lane where a >= b (signed), SEL
+ * then picks a's byte there and b's elsewhere. Both sit in ONE asm statement
+ * because nothing guarantees the GE flags survive between two statements. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+
+/* per signed byte: max(a, b) */
+static inline uint32_t bt_max8(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+/* per signed byte: min(a, b) */
+static inline uint32_t bt_min8(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+/* halves: a.lo + b.lo, a.hi + b.hi (modulo 2^16 per half) */
+static inline uint32_t bt_sadd16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+/* a.lo * b.lo (exact, 32-bit) */
+static inline int32_t bt_smulbb(uint32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smulbb %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* a.hi * b.hi */
+static inline int32_t bt_smultt(uint32_t a, uint32_t b) {
+  int32_t r;
+  __asm__("smultt %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
+#else  /* portable C: bit-identical results */
+
+static inline uint32_t bt_max8(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    int8_t x = (int8_t)(uint8_t)(a >> i), y = (int8_t)(uint8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(x >= y ? x : y) << i;
+  }
+  return r;
+}
+static inline uint32_t bt_min8(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    int8_t x = (int8_t)(uint8_t)(a >> i), y = (int8_t)(uint8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(x >= y ? y : x) << i;
+  }
+  return r;
+}
+static inline uint32_t bt_sadd16(uint32_t a, uint32_t b) {
+  return bt_halves(bt_lo16(a) + bt_lo16(b), bt_hi16(a) + bt_hi16(b));
+}
+static inline int32_t bt_smulbb(uint32_t a, uint32_t b) { return bt_lo16(a) * bt_lo16(b); }
+static inline int32_t bt_smultt(uint32_t a, uint32_t b) { return bt_hi16(a) * bt_hi16(b); }
+
+#endif
+
+/* Forces inlining where a constant argument must specialise a loop. */
+#if defined(__GNUC__)
+#define BT_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define BT_ALWAYS_INLINE inline
+#endif
+
+/* All four bytes = v (an int8 value). */
+static inline uint32_t bt_dup8(int32_t v) {
+  return ((uint32_t)v & 0xFFu) * 0x01010101u;
+}
+/* Signed 16-bit halves of a packed word (portable on every target). */
+static inline int32_t bt_half_lo(uint32_t x) { return (int16_t)(uint16_t)(x & 0xFFFFu); }
+static inline int32_t bt_half_hi(uint32_t x) { return (int16_t)(uint16_t)(x >> 16); }
+/* Store 4 bytes to any address (STR on the M4/M7 handles unaligned words). */
+static inline void bt_st32(void *p, uint32_t v) { memcpy(p, &v, 4); }
+
 #endif

@@ -5,17 +5,17 @@
 #include "conv_common.h"
 
 int32_t bt_conv_out_size(int padding, int32_t in, int32_t filt, int32_t stride, int32_t dil) {
-  int32_t eff = (filt - 1) * dil + 1;
-  if (padding == 0) return (in + stride - 1) / stride;   /* SAME */
-  return (in + stride - eff) / stride;                   /* VALID */
+  int64_t eff = (int64_t)(filt - 1) * dil + 1;
+  if (padding == 0) return (int32_t)(((int64_t)in + stride - 1) / stride);   /* SAME */
+  return (int32_t)(((int64_t)in + stride - eff) / stride);                   /* VALID */
 }
 
 int32_t bt_conv_padding(int32_t stride, int32_t dil, int32_t in, int32_t filt, int32_t out) {
-  int32_t eff = (filt - 1) * dil + 1;
-  int32_t total = (out - 1) * stride + eff - in;
+  int64_t eff = (int64_t)(filt - 1) * dil + 1;
+  int64_t total = (int64_t)(out - 1) * stride + eff - in;
   /* TFLM keeps total % 2 as a separate "offset" the reference kernels
    * ignore: the extra row/column of SAME padding goes after the data. */
-  return total > 0 ? total / 2 : 0;
+  return total > 0 ? (int32_t)(total / 2) : 0;
 }
 
 bt_status bt_conv_act_range(bt_ctx *c, int act, const bt_tensor *out, int32_t *mn, int32_t *mx) {
@@ -59,8 +59,9 @@ bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_data) {
   int32_t oc = bt_tensor_dim(out, 3);
   if (nb < 1 || ih < 1 || iw < 1 || ic < 1 || kh < 1 || kw < 1 || oc < 1)
     return bt_fail(c, BT_ERR_SHAPE, "empty dimension");
-  if (kh > 0xFFFF || kw > 0xFFFF || sh > 0xFFFF || sw > 0xFFFF || dilh > 0xFFFF || dilw > 0xFFFF)
-    return bt_fail(c, BT_ERR_SHAPE, "filter/stride/dilation too large");
+  if ((int64_t)(kh - 1) * dilh + 1 > 0xFFFF || (int64_t)(kw - 1) * dilw + 1 > 0xFFFF ||
+      sh > 0xFFFF || sw > 0xFFFF)
+    return bt_fail(c, BT_ERR_SHAPE, "filter extent or stride too large");
   int32_t fic, dm = 1;
   if (dw) {
     if (bt_tensor_dim(f, 0) != 1 || bt_tensor_dim(f, 3) != oc)
@@ -90,17 +91,21 @@ bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_data) {
   bt_conv_data *d = bt_op_data_alloc(c, sizeof *d);
   if (!d) return BT_ERR_ARENA_TOO_SMALL;
   d->mult = bt_alloc_persistent(c, sizeof(int32_t) * (size_t)oc);
-  d->shift = bt_alloc_persistent(c, sizeof(int32_t) * (size_t)oc);
+  d->shift = bt_alloc_persistent(c, (size_t)oc);
   if (!d->mult || !d->shift) return BT_ERR_ARENA_TOO_SMALL;
 
   d->batches = nb; d->in_h = ih; d->in_w = iw; d->in_c = ic;
   d->out_h = oh; d->out_w = ow; d->out_c = oc;
-  d->k_h = kh; d->k_w = kw; d->filter_in_c = fic; d->depth_mult = dm;
-  d->stride_h = sh; d->stride_w = sw; d->dil_h = dilh; d->dil_w = dilw;
-  d->pad_h = bt_conv_padding(sh, dilh, ih, kh, oh);
-  d->pad_w = bt_conv_padding(sw, dilw, iw, kw, ow);
-  d->in_offset = -bt_tensor_zero_point(in, 0);
-  d->out_offset = bt_tensor_zero_point(out, 0);
+  d->k_h = (uint16_t)kh; d->k_w = (uint16_t)kw; d->filter_in_c = fic; d->depth_mult = dm;
+  d->stride_h = (uint16_t)sh; d->stride_w = (uint16_t)sw;
+  d->dil_h = (uint16_t)dilh; d->dil_w = (uint16_t)dilw;
+  d->pad_h = (uint16_t)bt_conv_padding(sh, dilh, ih, kh, oh);
+  d->pad_w = (uint16_t)bt_conv_padding(sw, dilw, iw, kw, ow);
+  int32_t in_zp = bt_tensor_zero_point(in, 0), out_zp = bt_tensor_zero_point(out, 0);
+  if (in_zp < -128 || in_zp > 127 || out_zp < -128 || out_zp > 127)
+    return bt_fail(c, BT_ERR_QUANT, "zero point outside int8");
+  d->in_offset = (int16_t)-in_zp;
+  d->out_offset = (int16_t)out_zp;
   d->scratch_idx = -1;
   d->flags = 0;
 
@@ -112,10 +117,14 @@ bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_data) {
     double m = in_s * (double)bt_tensor_scale(f, f->q_count > 1 ? i : 0) / out_s;
     int s;
     bt_quantize_multiplier(m, &d->mult[i], &s);
-    d->shift[i] = s;
+    if (s > 31) return bt_fail(c, BT_ERR_QUANT, "multiplier too large");
+    d->shift[i] = (int8_t)s;   /* >= -31 by bt_quantize_multiplier */
   }
-  bt_status s = bt_conv_act_range(c, act, out, &d->act_min, &d->act_max);
+  int32_t amin, amax;
+  bt_status s = bt_conv_act_range(c, act, out, &amin, &amax);
   if (s != BT_OK) return s;
+  d->act_min = (int16_t)amin;
+  d->act_max = (int16_t)amax;
   *out_data = d;
   return BT_OK;
 }

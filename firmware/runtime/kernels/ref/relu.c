@@ -34,7 +34,9 @@ static bt_status eval(bt_ctx *c) {
   int8_t *y = bt_output(c, 0)->data;
   int32_t n = bt_tensor_num_elems(in);
   for (int32_t i = 0; i < n; i++) {
-    int32_t v = d->out_zp + bt_mbqm((int32_t)x[i] - d->in_zp, d->mult, d->shift);
+    /* Wrapping add, as TFLM on hardware: a tiny output scale makes the product
+     * reach INT32_MIN and a plain + is UB (found by firmware/fuzz). */
+    int32_t v = bt_wadd(d->out_zp, bt_mbqm((int32_t)x[i] - d->in_zp, d->mult, d->shift));
     y[i] = (int8_t)bt_clamp_i32(v, d->lo, d->hi);
   }
   return BT_OK;

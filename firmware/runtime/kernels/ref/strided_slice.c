@@ -66,7 +66,9 @@ static bt_status prepare(bt_ctx *c) {
     d->stride[k] = stride;
     /* Output extent: ceil((stop - start) / stride), at least 0. */
     int32_t span = stop - start;
-    int32_t n = stride > 0 ? (span + stride - 1) / stride : (-span + (-stride) - 1) / (-stride);
+    /* int64: stride may be INT32_MAX/INT32_MIN (found by firmware/fuzz). */
+    int64_t sp = span, sd = stride;
+    int32_t n = (int32_t)(sd > 0 ? (sp + sd - 1) / sd : (-sp - sd - 1) / -sd);
     if (span == 0 || (span > 0) != (stride > 0)) n = 0;
     if (!(shrink & (1 << k))) {
       if (od >= out->ndims || bt_tensor_dim(out, od) != n)
@@ -99,8 +101,8 @@ static bt_status eval(bt_ctx *c) {
     y += d->es;
     int k = rank - 1;
     for (; k >= 0; k--) {
-      idx[k] += d->stride[k];
-      if (!done(idx[k], d->stop[k], d->stride[k])) break;
+      int64_t next = (int64_t)idx[k] + d->stride[k];   /* no int32 overflow on a huge stride */
+      if (d->stride[k] > 0 ? next < d->stop[k] : next > d->stop[k]) { idx[k] = (int32_t)next; break; }
       idx[k] = d->start[k];
     }
     if (k < 0) break;

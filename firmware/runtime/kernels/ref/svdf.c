@@ -124,12 +124,13 @@ static bt_status eval(bt_ctx *c) {
   for (int32_t b = 0; b < d->batch; b++) {
     for (int32_t u = 0; u < d->unit; u++) {
       int32_t v = bias ? ((const int32_t *)bias->data)[u] : 0;
-      for (int32_t r = 0; r < d->rank; r++) v += filt[b * d->filter + u * d->rank + r];
+      /* Wrapping adds like every other kernel's bias add (fuzz: INT32_MIN bias was UB). */
+      for (int32_t r = 0; r < d->rank; r++) v = bt_wadd(v, filt[b * d->filter + u * d->rank + r]);
       acc[b * d->unit + u] = v;
     }
   }
   for (int32_t i = 0; i < d->batch * d->unit; i++) {
-    int32_t v = bt_mbqm(acc[i], d->m2, d->s2) + d->out_zp;
+    int32_t v = bt_wadd(bt_mbqm(acc[i], d->m2, d->s2), d->out_zp);
     y[i] = (int8_t)bt_clamp_i32(v, -128, 127);
   }
   return BT_OK;

@@ -71,7 +71,8 @@ static bt_status prepare(bt_ctx *c) {
   d->steps = bt_tensor_dim(in, d->time_major ? 0 : 1);
   d->n_in = bt_tensor_dim(in, 2);
   d->n_state = bt_tensor_dim(bt_input(c, T_W_F), 0);
-  if (bt_tensor_num_elems(h) != d->batch * d->n_state || bt_tensor_num_elems(cs) != d->batch * d->n_state ||
+  int64_t state_elems = (int64_t)d->batch * d->n_state;   /* int64: both dims may be huge (fuzz) */
+  if (bt_tensor_num_elems(h) != state_elems || bt_tensor_num_elems(cs) != state_elems ||
       bt_tensor_dim(out, 0) != bt_tensor_dim(in, 0) || bt_tensor_dim(out, 1) != bt_tensor_dim(in, 1) ||
       bt_tensor_dim(out, 2) != d->n_state)
     return bt_fail(c, BT_ERR_SHAPE, "state/output shape mismatch");
@@ -127,7 +128,7 @@ static void gate(const lstm_data *d, int g, const int8_t *x, const int8_t *hs, c
     int32_t acc = 0;
     const int8_t *wr = w + u * d->n_in;
     for (int32_t k = 0; k < d->n_in; k++) acc += ((int32_t)wr[k] + d->w_off[g]) * ((int32_t)x[k] + d->in_off);
-    acc += bias[u];
+    acc = bt_wadd(acc, bias[u]);   /* wraps like the other kernels' bias adds (fuzz: UB) */
     int32_t a = bt_clamp_i32(bt_mbqm(acc, d->g[g].in_mult, d->g[g].in_shift), -32768, 32767);
     int32_t racc = 0;
     const int8_t *rr = r + u * d->n_state;
