@@ -14,6 +14,11 @@ from rich.table import Table
 from harness.errors import BoardtwinError
 
 console = Console(stderr=True)
+
+
+def _out() -> Console:
+    # Rich wraps to 80 columns when stdout is not a terminal; tables of figures need more.
+    return Console() if sys.stdout.isatty() else Console(width=200)
 BOARD = click.Choice(["f413", "f769"])
 KERNEL_SET = click.Choice(["ref", "dsp"])
 
@@ -201,6 +206,74 @@ def bench_matrix(models_dir, jobs, as_json):
         sys.exit(1)
 
 
+@bench.command("fuzz")
+@click.option("--mutants", type=int, default=10000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@clear_errors
+def bench_fuzz(mutants, seed, jobs, as_json):
+    """Mutated models through the model reader + interpreter under ASan/UBSan."""
+    from harness.fuzz import run_fuzz
+    r = run_fuzz(mutants=mutants, seed=seed, jobs=jobs)
+    row = {k: r[k] for k in ("mutants", "crashes", "hangs", "clear_errors", "ok", "wall_s")}
+    _emit(row, as_json, "fuzz: " + ", ".join(f"{k} {v}" for k, v in row.items())
+          + (f"\ncrash inputs saved in {r['crash_dir']}" if r["crashes"] or r["hangs"] else ""))
+    if r["crashes"] or r["hangs"]:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
+              show_default=True, help="store to look run ids up in")
+@click.option("--threshold", type=float, default=5.0, show_default=True,
+              help="allowed increase in percent before a figure counts as a regression")
+@clear_errors
+def compare(a, b, db, threshold):
+    """Compare two stores (latest runs) or two run ids; exit 1 on a regression."""
+    from harness.compare import compare as _compare, load_side
+    from harness.errors import InputError
+    t = _compare(load_side(a, db), load_side(b, db), threshold)
+    if t.empty:
+        raise InputError(f"{a} and {b} have no run in common to compare")
+    _out().print(_df_table(t, f"{a} -> {b} (threshold {threshold}%)"))
+    bad = t[t.regression]
+    if not bad.empty:
+        click.echo(f"boardtwin: regression: {len(bad)} figure(s) grew by more than {threshold}%: "
+                   + ", ".join(f"{r.run} {r.figure} {r.change_pct:+.1f}%" for r in bad.itertuples()),
+                   err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--db", type=click.Path(path_type=Path), default=Path("results/boardtwin.db"),
+              show_default=True)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None)
+@click.option("--parquet", "parquet_path", type=click.Path(path_type=Path), default=None)
+@click.option("--all", "all_runs", is_flag=True, help="every run, not only the latest per key")
+@clear_errors
+def export(db, csv_path, parquet_path, all_runs):
+    """Export stored runs as CSV and/or Parquet (pandas)."""
+    from harness.errors import InputError
+    from harness.store import Store
+    if not Path(db).is_file():
+        raise InputError(f"{db}: no results store yet")
+    if not (csv_path or parquet_path):
+        raise InputError("export: give --csv FILE and/or --parquet FILE")
+    df = Store(db).frame(latest=not all_runs, status=None).drop(columns=["log"], errors="ignore")
+    # Nested fields (per-op profile) become JSON text so both formats take them.
+    for c in df.columns:
+        if df[c].map(lambda v: isinstance(v, (list, dict))).any():
+            df[c] = df[c].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+    if csv_path:
+        df.to_csv(csv_path, index=False)
+    if parquet_path:
+        df.to_parquet(parquet_path, index=False)
+    click.echo(f"exported {len(df)} runs")
+
+
 @main.command()
 @click.option("--measured", "measured_csv", type=click.Path(path_type=Path), multiple=True,
               help="CSV of hardware figures (default: the seed's, harness/data/measured/seed-notes.csv)")
@@ -228,7 +301,7 @@ def reconcile(measured_csv, db, apply_fit, out_csv):
     if pairs.empty:
         raise InputError("no measured figure has an emulated counterpart in the store "
                          "(same example, board and kernel set)")
-    out = Console()
+    out = _out()
     out.print(_df_table(pairs.drop(columns=["run_id"]), "emulated vs measured (ms)"))
     fits = rc.calibrate(pairs)
     out.print(_df_table(fits, "calibration: measured = a·emulated + b"))

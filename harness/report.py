@@ -133,7 +133,91 @@ def _charts(df: pd.DataFrame, out_dir: Path) -> dict[str, list[dict]]:
     fig.savefig(out_dir / "phases.png", dpi=110)
     plt.close(fig)
     imgs["runtime"].append(dict(src="phases.png", alt="Populate/Invoke/Respond cycles per run"))
+    imgs["profile"] = _profile_charts(df, out_dir, plt)
+    imgs["boards"] = _board_chart(df, out_dir, plt)
+    pairs = reconcile_pairs(df)
+    if not pairs.empty:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+        for board, g in pairs.groupby("board"):
+            ax.errorbar(g.emulated_ms, g.measured_ms, yerr=g.uncertainty_ms, fmt="o", label=board)
+        lim = max(pairs.emulated_ms.max(), pairs.measured_ms.max()) * 1.1 + 1
+        ax.plot([0, lim], [0, lim], "k--", lw=0.8, label="measured = emulated")
+        ax.set_xlabel("emulated ms")
+        ax.set_ylabel("measured ms (seed, ±tick resolution)")
+        ax.legend()
+        ax.set_title("Emulated vs measured")
+        fig.tight_layout()
+        fig.savefig(out_dir / "reconcile.png", dpi=110)
+        plt.close(fig)
+        imgs["reconcile"] = [dict(src="reconcile.png", alt="emulated vs measured ms")]
     return imgs
+
+
+def _profile_charts(df: pd.DataFrame, out_dir: Path, plt) -> list[dict]:
+    """Invoke cycles per operator type, one chart per example, bars per board/kernel set."""
+    out = []
+    for ex, g in df.groupby("example", sort=False):
+        rows = [(f"{r.board}/{r.kernels}", p["tag"], p["ticks"]) for r in g.itertuples()
+                for p in (r.profile if isinstance(getattr(r, "profile", None), list) else [])]
+        if not rows:
+            continue
+        prof = pd.DataFrame(rows, columns=["run", "op", "cycles"]).pivot_table(
+            index="run", columns="op", values="cycles", aggfunc="sum").fillna(0)
+        fig, ax = plt.subplots(figsize=(7, 3.2))
+        prof.plot.barh(stacked=True, ax=ax)
+        ax.set_xlabel("Invoke cycles by operator (last invoke)")
+        ax.set_ylabel("")
+        ax.set_title(f"{ex}: per-operator cycles")
+        ax.legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        name = f"profile_{ex}.png"
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        out.append(dict(src=name, alt=f"{ex} per-operator cycles"))
+    return out
+
+
+def _board_chart(df: pd.DataFrame, out_dir: Path, plt) -> list[dict]:
+    """M4 (F413) vs M7 (F769): Invoke cycles and ms per example, ref kernels and dsp."""
+    t = board_table(df)
+    if t.empty:
+        return []
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    labels = [f"{r.example}/{r.kernels}" for r in t.itertuples()]
+    x = range(len(t))
+    for ax, unit in zip(axes, ("cycles", "ms")):
+        ax.bar([i - 0.2 for i in x], t[f"F4 Invoke {unit}"], width=0.4, label="F413 (M4)")
+        ax.bar([i + 0.2 for i in x], t[f"F7 Invoke {unit}"], width=0.4, label="F769 (M7)")
+        ax.set_xticks(list(x), labels, rotation=45, ha="right", fontsize=8)
+        ax.set_yscale("log")
+        ax.set_title(f"Invoke {unit}")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out_dir / "boards.png", dpi=110)
+    plt.close(fig)
+    return [dict(src="boards.png", alt="M4 vs M7 Invoke cycles and ms")]
+
+
+def board_table(df: pd.DataFrame) -> pd.DataFrame:
+    """M4 vs M7 per example and kernel set: cycles (micro-architecture) and ms (with clock)."""
+    rows = []
+    for (ex, k), g in df.groupby(["example", "kernels"], sort=False):
+        f4, f7 = g[g.board == "f413"], g[g.board == "f769"]
+        if f4.empty or f7.empty:
+            continue
+        a, b = f4.iloc[-1], f7.iloc[-1]
+        rows.append({"example": ex, "kernels": k,
+                     "F4 Invoke cycles": a["invoke_cycles_avg"], "F7 Invoke cycles": b["invoke_cycles_avg"],
+                     "F7/F4 cycles": b["invoke_cycles_avg"] / a["invoke_cycles_avg"]
+                     if a["invoke_cycles_avg"] else None,
+                     "F4 Invoke ms": a["invoke_ms_avg"], "F7 Invoke ms": b["invoke_ms_avg"],
+                     "F4/F7 speed-up": a["invoke_ms_avg"] / b["invoke_ms_avg"] if b["invoke_ms_avg"] else None})
+    return pd.DataFrame(rows)
+
+
+def reconcile_pairs(df: pd.DataFrame) -> pd.DataFrame:
+    from harness import reconcile as rc
+    return rc.pair(df[df.target == "emulated"], rc.load_measured(rc.SEED_CSV))
 
 
 def sections(df: pd.DataFrame) -> list[dict]:
@@ -150,7 +234,22 @@ def sections(df: pd.DataFrame) -> list[dict]:
                   "(the seed's ms ticks are kept in the run logs).", table=runtime_table(df)),
         dict(id="cmsis", title="CMSIS-NN Optimizations (Invoke)", table=cm if not cm.empty else None,
              empty="No example has both kernel sets measured yet."),
+        dict(id="profile", title="Per-operator cycle profile",
+             note="Cycles of each operator in the last Invoke (MicroProfiler lines of the run).",
+             table=None, empty="Charts only (HTML report)."),
+        dict(id="boards", title="Cortex-M4 (F413) vs Cortex-M7 (F769)", table=_none_if_empty(board_table(df)),
+             empty="Needs the same example on both boards."),
+        dict(id="reconcile", title="Emulated vs measured (the seed's hand-made figures)",
+             note="Measured = the seed's ms-tick figures (±0.5 ms, ±1 ms for '~0'); the seed's apps, "
+                  "inputs and mnist model differ from boardtwin's, so this is a sanity check, not a "
+                  "calibration. `boardtwin reconcile` fits per board.",
+             table=_none_if_empty(reconcile_pairs(df).drop(columns=["run_id"], errors="ignore")),
+             empty="No seed figure has an emulated counterpart yet."),
     ]
+
+
+def _none_if_empty(t: pd.DataFrame):
+    return None if t.empty else t
 
 
 def _header(df: pd.DataFrame) -> str:

@@ -53,8 +53,9 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
     ex, model_path = examples.resolve(model, models_dir)
     iters = iterations or ex.iterations
     blob = inputs.prepare(ex.app, models_dir).blob if ex.inputs else None
+    # The per-op profile (MicroProfiler format) costs two DWT reads per operator, as TFLM's.
     image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters,
-                                 input_blob=blob)
+                                 input_blob=blob, extra={"BT_PROFILE": "ON"})
     tgt = get_target(target, **(target_options or {}))
     t0 = time.perf_counter()
     trun = tgt.run(image.elf, board, on_line=on_line)
@@ -103,6 +104,9 @@ def _record(ex, model_path: Path, image, trun, log: parse.RunLog) -> dict:
         elf=str(image.elf),
         platform_sha256=_platform_sha(image.board),
         log="\n".join(trun.lines),
+        # Last Invoke's cycles per operator; the CSV rows carry the op index.
+        profile=[dict(index=p.get("event", i), tag=p["tag"], ticks=p["ticks"]) for i, p in
+                 enumerate([p for p in log.profile if "event" in p] or log.profile)],
     )
     for k in ("emu_cycles", "emu_instructions"):
         if k in trun.meta:

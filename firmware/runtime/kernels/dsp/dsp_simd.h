@@ -153,6 +153,24 @@ static inline uint32_t bt_sadd16(uint32_t a, uint32_t b) {
   __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b) : "cc");
   return r;
 }
+/* acc + a.lo*b.hi + a.hi*b.lo (SMLADX: the exchanged dual MAC) */
+static inline int32_t bt_smladx(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smladx %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+/* per signed byte: a + b saturated to [-128, 127] */
+static inline uint32_t bt_qadd8(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("qadd8 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* both halves saturated to the int8 range [-128, 127] (SSAT16 #8) */
+static inline uint32_t bt_ssat16_8(uint32_t x) {
+  uint32_t r;
+  __asm__("ssat16 %0, #8, %1" : "=r"(r) : "r"(x) : "cc");
+  return r;
+}
 /* a.lo * b.lo (exact, 32-bit) */
 static inline int32_t bt_smulbb(uint32_t a, uint32_t b) {
   int32_t r;
@@ -186,6 +204,24 @@ static inline uint32_t bt_min8(uint32_t a, uint32_t b) {
 }
 static inline uint32_t bt_sadd16(uint32_t a, uint32_t b) {
   return bt_halves(bt_lo16(a) + bt_lo16(b), bt_hi16(a) + bt_hi16(b));
+}
+static inline int32_t bt_smladx(uint32_t a, uint32_t b, int32_t acc) {
+  uint32_t s = (uint32_t)acc + (uint32_t)(bt_lo16(a) * bt_hi16(b)) + (uint32_t)(bt_hi16(a) * bt_lo16(b));
+  return (int32_t)s;
+}
+static inline uint32_t bt_qadd8(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) {
+    int32_t v = (int8_t)(uint8_t)(a >> i) + (int8_t)(uint8_t)(b >> i);
+    r |= (uint32_t)(uint8_t)(v < -128 ? -128 : (v > 127 ? 127 : v)) << i;
+  }
+  return r;
+}
+static inline uint32_t bt_ssat16_8(uint32_t x) {
+  int32_t lo = bt_lo16(x), hi = bt_hi16(x);
+  lo = lo < -128 ? -128 : (lo > 127 ? 127 : lo);
+  hi = hi < -128 ? -128 : (hi > 127 ? 127 : hi);
+  return bt_halves(lo, hi);
 }
 static inline int32_t bt_smulbb(uint32_t a, uint32_t b) { return bt_lo16(a) * bt_lo16(b); }
 static inline int32_t bt_smultt(uint32_t a, uint32_t b) { return bt_hi16(a) * bt_hi16(b); }
