@@ -4,8 +4,8 @@ the dsp FULLY_CONNECTED loop with the real instructions == the ref loop.
 One driver (below) is compiled twice: natively (no __ARM_FEATURE_DSP, so the
 portable C bodies) and for Cortex-M4 (-mcpu=cortex-m4: the inline-asm
 bodies, checked in the disassembly). Both apply every helper (SXTB16 with and
-without ROR 8, SXTAB16, SMLAD, SMLABB/SMLATT/SMLATB, PKHBT/PKHTB, SSUB8+SEL
-max/min, SADD16, SMULBB/SMULTT, dup8/dup16) to the same pseudo-random words
+without ROR 8, SXTAB16, SMLAD, SMLADX, SMLABB/SMLATT/SMLATB, PKHBT/PKHTB,
+SSUB8+SEL max/min, SADD16, QADD8, SSAT16, SMULBB/SMULTT, dup8/dup16) to the same pseudo-random words
 with the edge values mixed in (0x80.., 0x7f.., 0xff.., 0); the Arm build runs
 on an emulated Cortex-M4 and Cortex-M7 (unicorn) and its result array must be
 byte-identical to the host's. The driver also runs the dsp FC inner loop
@@ -26,7 +26,7 @@ from harness import hostrun
 
 RUNTIME = hostrun.FIRMWARE / "runtime"
 N_WORDS = 3000
-N_FUNCS = 19
+N_FUNCS = 22
 
 DRIVER = r'''#include <stdint.h>
 #include <stddef.h>
@@ -61,7 +61,7 @@ static uint32_t st = 1;
 static uint32_t rnd(void) { st ^= st << 13; st ^= st >> 17; st ^= st << 5; return st; }
 static int32_t rr(int32_t lo, int32_t hi) { return lo + (int32_t)(rnd() % (uint32_t)(hi - lo + 1)); }
 static const uint32_t edge[8] = {0x80808080u, 0x7f7f7f7fu, 0xffffffffu, 0u,
-                                 0x80007fffu, 0x7fff8000u, 0x80ff7f01u, 0x017f80ffu};
+                                 0x80007fffu, 0x7fff8000u, 0x007fff80u, 0x0080ff7fu};
 static uint32_t word(void) { uint32_t r = rnd(); return (r & 7) == 0 ? edge[(r >> 3) & 7] : rnd(); }
 
 #define NW __NW__
@@ -97,6 +97,9 @@ void run(uint32_t seed, int32_t n_fc) {
     out[k++] = bt_dup16((int16_t)(c & 0xFFFF));
     out[k++] = bt_dup8((int8_t)(c & 0xFF));
     out[k++] = (uint32_t)bt_half_lo(a) ^ ((uint32_t)bt_half_hi(b) << 1);
+    out[k++] = (uint32_t)bt_smladx(a, b, (int32_t)c);
+    out[k++] = bt_qadd8(a, b);
+    out[k++] = bt_ssat16_8(a);
   }
   uint32_t bad = 0;
   for (int32_t t = 0; t < n_fc; t++) {
@@ -190,7 +193,7 @@ def arm_driver(driver_src):
     assert r.returncode == 0, r.stdout + r.stderr
     dis = subprocess.run([gcc.replace("gcc", "objdump"), "-d", str(elf)], capture_output=True, text=True).stdout
     for insn in ("sxtb16", "sxtab16", "smlad", "smlabb", "smlatt", "smlatb", "pkhbt", "pkhtb",
-                 "ssub8", "sel", "sadd16", "smulbb", "smultt"):
+                 "ssub8", "sel", "sadd16", "smulbb", "smultt", "smladx", "qadd8", "ssat16"):
         assert f"\t{insn}" in dis, f"{insn} not emitted: is the __ARM_FEATURE_DSP path compiled?"
     return elf
 
@@ -226,7 +229,7 @@ def _run_host(exe, seed: int, n_fc: int):
 
 NAMES = ["sxtb16", "sxtb16_ror8", "sxtab16", "sxtab16_ror8", "smlad", "smlabb", "smlatt", "smlatb",
          "pack_lo", "pack_hi", "max8", "min8", "max8_same", "sadd16", "smulbb", "smultt", "dup16",
-         "dup8", "halves"]
+         "dup8", "halves", "smladx", "qadd8", "ssat16_8"]
 
 
 @pytest.mark.parametrize("cpu,seed", [("M4", 1), ("M4", 77), ("M7", 5)])
