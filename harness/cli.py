@@ -206,6 +206,26 @@ def bench_matrix(models_dir, jobs, as_json):
         sys.exit(1)
 
 
+@bench.command("kernels")
+@click.option("--board", "boards", type=BOARD, multiple=True, default=["f413", "f769"], show_default=True)
+@click.option("--model", "models", multiple=True, default=None,
+              help="micro_speech, mnist_cnn, person_detect, ds_cnn (default: all)")
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--per-op/--no-per-op", default=True, show_default=True)
+@clear_errors
+def bench_kernels_cmd(boards, models, models_dir, jobs, as_json, per_op):
+    """Invoke cycles, reference vs DSP kernels (CMSIS_NN=OFF/ON), per model and per op."""
+    from harness.bench_kernels import DEFAULT_MODELS, bench_kernels, format_rows
+    rows = bench_kernels(boards=boards, models=models or DEFAULT_MODELS, jobs=jobs, models_dir=models_dir)
+    slim = [{k: r[k] for k in ("model", "board", "ref_cycles", "dsp_cycles", "speedup_pct", "bit_exact")}
+            for r in rows]
+    _emit(slim, as_json, format_rows(rows, per_op_detail=per_op))
+    if any(r["error"] or r["bit_exact"] is not True for r in rows):
+        sys.exit(1)
+
+
 @bench.command("fuzz")
 @click.option("--mutants", type=int, default=10000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
