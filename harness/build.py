@@ -17,6 +17,7 @@ from pathlib import Path
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
+from harness import opset
 from harness.errors import BuildError, InputError, ToolMissing
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +75,7 @@ def build_firmware(board: str, app: str, model: Path, *, kernels: str = "ref",
         "BT_BOARD": board, "BT_APP": app, "BT_KERNELS": kernels,
         "BT_MODEL": model, "BT_INPUT": Path(input_blob).resolve() if input_blob else "",
         "BT_ITERATIONS": iterations, "BT_ARENA_BYTES": arena_bytes,
+        "BT_OPS": opset.bt_ops(model),  # link only the model's kernels; extra may override
         **(extra or {}),
     }
     # The directory name says what it is; the digest keeps distinct models/inputs apart.

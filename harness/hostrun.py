@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +75,17 @@ def _build(sanitize: bool, kernels: str) -> Path:
 
 def run_raw(model_path, args=(), *, sanitize: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
     exe = build_host(sanitize)
-    return subprocess.run([str(exe), str(model_path), *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout)
+    for attempt in range(3):
+        try:
+            return subprocess.run([str(exe), str(model_path), *map(str, args)], capture_output=True,
+                                  text=True, timeout=timeout)
+        except OSError:  # ETXTBSY/EACCES while another process relinks the binary
+            if attempt == 2:
+                raise
+            time.sleep(1.0)
+            _built.pop((sanitize, "ref"), None)
+            exe = build_host(sanitize)
+    raise AssertionError("unreachable")
 
 
 _DESC = re.compile(r"^tensor (input|output) (\d+) type=(\w+) shape=([\d,]*) bytes=(\d+)$", re.M)

@@ -9,6 +9,7 @@ import re
 import warnings
 
 from unicorn import (UC_ARCH_ARM, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc)
+from capstone import arm_const as _cs
 from unicorn import arm_const as arm
 
 from . import boards, repl
@@ -28,6 +29,10 @@ from .peripherals.scb import CCR_DC, CCR_IC, Scb
 from .peripherals.systick import SysTick
 from .peripherals.usart import UsartF4, UsartF7
 
+# capstone register ids -> unicorn ids (for sampling load base registers)
+_CS_PC = _cs.ARM_REG_PC
+_CS_TO_UC = {getattr(_cs, f"ARM_REG_R{i}"): getattr(arm, f"UC_ARM_REG_R{i}") for i in range(13)}
+_CS_TO_UC.update({_cs.ARM_REG_SP: arm.UC_ARM_REG_SP, _cs.ARM_REG_LR: arm.UC_ARM_REG_LR})
 _EXIT = re.compile(r"^BOARDTWIN-EXIT (-?\d+)\s*$")
 _PAGE = 0x1000
 # MMIO windows: APB/AHB1, AHB2, and the private peripheral bus.
@@ -91,7 +96,8 @@ class Machine:
         fl = self.mem["flash"]
         self.counter.set_icache(line_bytes=fl["line_bytes"], sets=fl["cache_sets"], ways=fl["cache_ways"])
         self.counter.set_dcache(line_bytes=fl["dcache_line_bytes"], sets=fl["dcache_sets"], ways=fl["dcache_ways"])
-        if fl.get("data_timing", True) if data_timing is None else data_timing:
+        self.data_timing = fl.get("data_timing", "sampled") if data_timing is None else data_timing
+        if self.data_timing == "exact":
             self.counter.hook_data_reads(self.flash_ranges)
         self.memory_timing_changed()
         self.fpu_access_changed()
@@ -247,8 +253,11 @@ class Machine:
         the instruction, whose access gets the exact value."""
         if self._precise is not None:
             pc, cyc = self._precise
-            self._precise = None
-            return cyc
+            # the re-run starts a block at the reading instruction (MMIO callbacks see
+            # the block start as PC); anything else (an ISR in between) asks again
+            if (self.pc() & ~1) == pc:
+                self._precise = None
+                return cyc
         self._want_precise = True
         self.uc.emu_stop()
         return None
@@ -322,11 +331,42 @@ class Machine:
     def _decode_block(self, addr, size):
         code = bytes(self.uc.mem_read(addr, size))
         info = self.timer.block(addr, code)
+        if self.data_timing == "sampled":
+            info.data_pen = self._sampled_data_penalty(info)
         self.block_info[(addr, size)] = info
         fetch = None
         if self.in_flash(addr):
             fetch = self._fetch_stalls(addr, size, info)
         return info, fetch
+
+    def _sampled_data_penalty(self, info) -> int:
+        """Expected flash data-read stall of one execution of the block, in 1/256 cycles.
+
+        A load's region is sampled once, when the block is first decoded (its base
+        register holds the block-entry value then; PC-relative loads are static), and
+        assumed stable: TinyML kernels read weights from flash and activations from RAM
+        with different instructions. With the data cache on, reads are assumed to stream
+        (one miss per cache line); without it every read waits for the flash."""
+        st = self.counter.st
+        dws = st.dws
+        if not dws:
+            return 0
+        line = 1 << st.dc.line_shift if st.dc.on else 0
+        written = set()
+        pen = 0
+        for ins in info.insns:
+            if ins.mem_bytes and ins.mem_base:
+                if ins.mem_base == _CS_PC:
+                    a = ((ins.addr + 4) & ~3) + ins.mem_disp
+                elif ins.mem_base in written:
+                    a = None
+                else:
+                    reg = _CS_TO_UC.get(ins.mem_base)
+                    a = self.regs.read(reg) + ins.mem_disp if reg is not None else None
+                if a is not None and self.in_flash(a & 0xFFFFFFFF):
+                    pen += (256 * dws * min(ins.mem_bytes, line) // line) if line else 256 * dws
+            written |= ins.writes
+        return pen
 
     def _fetch_stalls(self, addr, size, info):
         """Stall per fetch line of a flash block when that line misses the cache.

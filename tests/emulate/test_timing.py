@@ -115,3 +115,18 @@ def test_flash_wait_states_cost_cycles(build_fw, board):
         assert r.stats["cache_hits"] > 10 * r.stats["cache_misses"]
     else:  # F769 firmware leaves the L1 I-cache off: every line is fetched over AXI
         assert r.stats["cache_hits"] == 0
+
+
+@pytest.mark.parametrize("board,ws,line", [("f413", 3, 16), ("f769", 7 + 2, None)])
+def test_flash_data_reads_pay_wait_states(build_fw, board, ws, line):
+    """Weights read from flash: F413 with the ART data cache on streams one miss per
+    16-byte line; the F769 test firmware leaves the L1 D-cache off, so every read waits."""
+    ram = emulate(build_fw("perf", board, "ROUNDS=20"), board, max_cycles=10**9)
+    fl = emulate(build_fw("perf", board, "ROUNDS=20", "WEIGHTS_IN_FLASH"), board, max_cycles=10**9)
+    loads = 20 * 4000
+    expected = loads * ws // line if line else loads * ws
+    assert abs(fl.stats["data_stall_cycles"] - expected) < expected * 0.02
+    assert ram.stats["data_stall_cycles"] < 1000
+    def dwt(r):  # cycles of the dot-product loop, measured by the firmware with DWT
+        return int(next(x for x in r.lines if x.startswith("cycles=")).split()[0][7:])
+    assert dwt(fl) - dwt(ram) == pytest.approx(expected, rel=0.05)

@@ -16,6 +16,7 @@ typedef struct {
     uint32_t nlines;          /* fetch lines covered (flash blocks only) */
     uint32_t seq_off;         /* index into state->seq_stall for per-line stalls */
     uint32_t entry_pen;       /* extra refill when entered by a branch (unaligned 32-bit target) */
+    uint32_t data_pen;        /* expected flash data-read stall, 1/256 cycles (sampled model) */
     uint64_t execs, cycles;   /* profile: executions, cycles incl. dynamic stalls */
 } bt_block;
 
@@ -49,6 +50,7 @@ typedef struct {
     bt_cache dc;              /* ART data cache (F4) / L1 D-cache (M7) */
     uint32_t dws;             /* stall of a data read that misses */
     uint64_t data_stall_cycles, dcache_misses, dcache_hits;
+    uint32_t data_frac;       /* fractional cycles carried between blocks, 1/256 */
     int32_t (*miss)(uint32_t addr, uint32_t size);
     void (*emu_stop)(void *uc);
     /* An interrupt is pending but masked only by PRIMASK/FAULTMASK/BASEPRI: poll those
@@ -194,6 +196,12 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
             cost += stall;
             st->fetch_stall_cycles += stall;
         }
+    }
+    if (b->data_pen) {
+        st->data_frac += b->data_pen;
+        cost += st->data_frac >> 8;
+        st->data_stall_cycles += st->data_frac >> 8;
+        st->data_frac &= 0xFF;
     }
     st->cycles += cost;
     st->insns += b->ninsn;

@@ -26,7 +26,7 @@ _SRC = Path(__file__).with_name("hook.c")
 
 _CDEF = """
 typedef struct {
-    uint32_t addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen;
+    uint32_t addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen, data_pen;
     uint64_t execs, cycles;
 } bt_block;
 typedef struct {
@@ -47,6 +47,7 @@ typedef struct {
     bt_cache dc;
     uint32_t dws;
     uint64_t data_stall_cycles, dcache_misses, dcache_hits;
+    uint32_t data_frac;
     int32_t (*miss)(uint32_t addr, uint32_t size);
     void (*emu_stop)(void *uc);
     uint32_t poll_mask, pend_group, group_mask;
@@ -173,7 +174,7 @@ class NativeCounter:
         if (self._count + 1) * 2 > self._cap:
             old = [(self._table[i], i) for i in range(self._cap) if self._table[i].flags & B_USED]
             saved = [(b.addr, b.size, b.cost, b.ninsn, b.flags, b.taken_pen, b.nlines, b.seq_off,
-                      b.entry_pen, b.execs, b.cycles) for b, _ in old]
+                      b.entry_pen, b.execs, b.cycles, b.data_pen) for b, _ in old]
             self._alloc_table(self._cap * 4)
             self.st.last_addr = 0xFFFFFFFF
             for rec in saved:
@@ -193,9 +194,10 @@ class NativeCounter:
                 self._seq[seq_off + k] = v
             self._seq_used += nlines
         return self._place(addr, size, info.cost, info.ninsn, flags, info.taken_pen, nlines, seq_off,
-                           info.entry_pen, 0, 0)
+                           info.entry_pen, 0, 0, getattr(info, "data_pen", 0))
 
-    def _place(self, addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen, execs, cycles):
+    def _place(self, addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen, execs, cycles,
+               data_pen=0):
         mask = self.st.mask
         i = (((addr >> 1) * 2654435761) & 0xFFFFFFFF) & mask
         while self._table[i].flags & B_USED:
@@ -203,7 +205,7 @@ class NativeCounter:
         b = self._table[i]
         b.addr, b.size, b.cost, b.ninsn, b.flags = addr, size, cost, ninsn, flags
         b.taken_pen, b.nlines, b.seq_off, b.entry_pen = taken_pen, nlines, seq_off, entry_pen
-        b.execs, b.cycles = execs, cycles
+        b.execs, b.cycles, b.data_pen = execs, cycles, data_pen
         self._count += 1
         return i
 

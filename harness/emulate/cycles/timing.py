@@ -64,6 +64,9 @@ class Insn:
     reads: frozenset = frozenset()
     writes: frozenset = frozenset()
     addr_regs: frozenset = frozenset()  # registers forming a load/store address
+    mem_base: int = 0      # data reads: base register, displacement, bytes read
+    mem_disp: int = 0
+    mem_bytes: int = 0
 
 
 @dataclass
@@ -76,6 +79,7 @@ class BlockInfo:
     has_fpu: bool
     insns: list = field(default_factory=list)  # Insn, with per-instruction costs
     entry_pen: int = 0
+    data_pen: int = 0     # expected flash data-read stall, 1/256 cycles (set by the machine)
 
     def prefix_cost(self, pc: int) -> int:
         """Cycles of the instructions before `pc` in this block."""
@@ -121,13 +125,22 @@ class BlockTimer:
             if mem:
                 regs = {mem[0].mem.base, mem[0].mem.index} - {0}
                 x.addr_regs = frozenset(regs)
+                if x.kind == "load":
+                    x.mem_base, x.mem_disp = mem[0].mem.base, mem[0].mem.disp
+                    x.mem_bytes = 1 if stem.startswith("ldrb") or stem.startswith("ldrsb") else \
+                        2 if stem.startswith(("ldrh", "ldrsh")) else 4
             if x.kind == "load" and PC in writes:
                 x.kind = "branch_load"
         elif stem in _DUAL:
             x.kind, x.cost = "dual", c["load_dual"]
+            mem = [o for o in ins.operands if o.type == A.ARM_OP_MEM]
+            if stem == "ldrd" and mem:
+                x.mem_base, x.mem_disp, x.mem_bytes = mem[0].mem.base, mem[0].mem.disp, 8
         elif stem in _MULTI or stem.startswith(("ldm", "stm")):
             n = sum(1 for o in ins.operands if o.type == A.ARM_OP_REG) - (0 if stem in ("push", "pop") else 1)
             x.kind, x.cost = "multi", c["multiple_base"] + max(n, 1)
+            if stem.startswith("ldm"):
+                x.mem_base, x.mem_bytes = ins.operands[0].reg, 4 * max(n, 1)
             if PC in writes:
                 x.kind = "branch_multi"
         elif stem in _BRANCH:
