@@ -206,6 +206,19 @@ def bench_matrix(models_dir, jobs, as_json):
         sys.exit(1)
 
 
+@bench.command("emulator")
+@click.option("--board", "boards", type=BOARD, multiple=True, default=["f413", "f769"], show_default=True)
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--repeat", type=int, default=3, show_default=True, help="best of N runs")
+@click.option("--json", "as_json", is_flag=True)
+@clear_errors
+def bench_emulator_cmd(boards, models_dir, repeat, as_json):
+    """Emulator speed on a fixed inference workload, against unicorn with no cycle hook."""
+    from harness.bench_emulator import bench_emulator, format_rows
+    rows = bench_emulator(boards=boards, models_dir=models_dir, repeat=repeat)
+    _emit(rows, as_json, format_rows(rows))
+
+
 @bench.command("kernels")
 @click.option("--board", "boards", type=BOARD, multiple=True, default=["f413", "f769"], show_default=True)
 @click.option("--model", "models", multiple=True, default=None,
