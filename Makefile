@@ -25,7 +25,7 @@ venv: $(VENV)/.installed
 setup: toolchain venv
 
 test: setup
-	$(PY) -m pytest -n $(JOBS) -q
+	$(PY) -m pytest -n $(JOBS) -q --durations=30
 
 report: setup
 	$(BT) matrix --models $(MODELS) --jobs $(JOBS)

@@ -7,7 +7,7 @@ import pytest
 
 from harness import build
 
-from conftest import APPS, BOARDS, KERNELS
+from appcommon import APPS, BOARDS, KERNELS
 
 
 @pytest.mark.parametrize("kernels", KERNELS)

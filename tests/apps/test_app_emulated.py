@@ -11,7 +11,7 @@ import pytest
 from harness import inputs
 from harness.parse import parse_lines
 
-from conftest import BOARDS, KERNELS, iterations
+from appcommon import BOARDS, KERNELS, iterations
 from test_app_inputs import heard
 
 MAX_CYCLES = 20_000_000_000

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import iterations
+from appcommon import iterations
 
 REPO = Path(__file__).resolve().parents[2]
 FW = REPO / "firmware"
@@ -83,7 +83,7 @@ APPS_ALL = ("micro_speech", "mnist", "mnist_lstm", "person_detection")
 def host_apps(tmp_path_factory, prepared, models_dir):
     """All four apps built for the host (hostapp/CMakeLists.txt: common loop + app + real
     runtime + front end, stub BSP, ASan/UBSan); returns {app: executable}."""
-    from conftest import model_path
+    from appcommon import model_path  # noqa: F811
     for tool, hint in (("cmake", "apt-get install cmake"), ("cc", "apt-get install build-essential")):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} not found: {hint}", pytrace=False)

@@ -11,7 +11,7 @@ import pytest
 
 from harness import inputs
 
-from conftest import iterations
+from appcommon import iterations
 
 
 def test_mnist_blob_is_the_test_digits_in_label_order(prepared):
