@@ -55,11 +55,24 @@ def main():
               show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print the record as JSON")
 @click.option("--show-log", is_flag=True, help="echo the firmware's console lines")
+@click.option("--check", is_flag=True,
+              help="any .tflite: run it on inputs (random or --input) and compare every output "
+                   "byte with the tflite-micro wheel; prints 'bit-exact: yes/no'")
+@click.option("--seed", type=int, default=0, show_default=True, help="--check: random input seed")
+@click.option("--inputs", "n_inputs", type=int, default=3, show_default=True,
+              help="--check: number of random input records")
+@click.option("--input", "input_file", type=click.Path(path_type=Path), default=None,
+              help="--check: given inputs (.npy, or .npz with one array per model input)")
 @clear_errors
-def run(board, model, kernels, target, models_dir, iterations, db, as_json, show_log):
+def run(board, model, kernels, target, models_dir, iterations, db, as_json, show_log,
+        check, seed, n_inputs, input_file):
     """Build, run and measure one model on one board."""
     from harness.run import RunFailed, evaluate
     from harness.store import Store
+    if check:
+        _run_check(board, model, kernels, target, models_dir, seed, n_inputs, input_file,
+                   as_json, show_log)
+        return
     store = Store(db)
     on_line = (lambda s: click.echo(s)) if show_log else None
     try:
@@ -73,6 +86,40 @@ def run(board, model, kernels, target, models_dir, iterations, db, as_json, show
         click.echo(json.dumps({k: v for k, v in rec.items() if k != "log"}, indent=2, default=str))
     else:
         _print_record(rec)
+
+
+def _run_check(board, model, kernels, target, models_dir, seed, n_inputs, input_file,
+               as_json, show_log) -> None:
+    from harness import anymodel, examples
+    from harness.errors import InputError
+    _, model_path = examples.resolve(model, models_dir)
+    if model_path.suffix != ".tflite":
+        raise InputError(f"{model_path}: --check needs a .tflite model")
+    records = anymodel.load_inputs(model_path, input_file) if input_file else None
+    on_line = (lambda s: click.echo(s)) if show_log else None
+    res = anymodel.check_model(board, model_path, kernels=kernels, seed=seed, n_inputs=n_inputs,
+                               records=records, target=target, on_line=on_line)
+    rec = res["record"]
+    if as_json:
+        click.echo(json.dumps(dict(bit_exact=res["bit_exact"], outputs_checked=res["outputs_checked"],
+                                   mismatches=res["mismatches"],
+                                   **{k: v for k, v in rec.items() if k != "log"}),
+                              indent=2, default=str))
+    else:
+        arena = rec["arena"]
+        click.echo(f"{model_path.name} on {board} ({kernels}, {rec['target']}): "
+                   f"{rec['preds']} inference(s), arena {arena.get('total')} B "
+                   f"(head {arena.get('head')} + tail {arena.get('tail')}), "
+                   f"Invoke {rec['invoke_cycles_avg']} cycles avg")
+        for m in res["mismatches"][:5]:
+            click.echo(f"  iteration {m['iteration']} output {m['output']}: first differing byte "
+                       f"{m['first_byte']}")
+        for e in rec["errors"]:
+            click.echo(f"  firmware: {e}")
+        click.echo(f"bit-exact: {'yes' if res['bit_exact'] else 'no'} "
+                   f"({res['outputs_checked']} output tensors compared with tflite-micro)")
+    if not res["bit_exact"]:
+        sys.exit(1)
 
 
 def _print_record(rec: dict) -> None:
@@ -236,6 +283,32 @@ def bench_kernels_cmd(boards, models, models_dir, jobs, as_json, per_op):
             for r in rows]
     _emit(slim, as_json, format_rows(rows, per_op_detail=per_op))
     if any(r["error"] or r["bit_exact"] is not True for r in rows):
+        sys.exit(1)
+
+
+@bench.command("runtime")
+@click.option("--board", "boards", type=BOARD, multiple=True, default=["f413", "f769"], show_default=True)
+@click.option("--model", "models", multiple=True, type=click.Path(path_type=Path), default=None,
+              help=".tflite path (repeatable; default: every model in --models + the repo's MNIST CNN)")
+@click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None)
+@click.option("--jobs", type=int, default=2, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@clear_errors
+def bench_runtime_cmd(boards, models, models_dir, jobs, as_json):
+    """Arena (ours vs TFLM), runtime footprint, Invoke cycles and bit-exactness per model."""
+    from harness import models as model_store
+    from harness.bench_runtime import bench_runtime, default_models, format_rows
+    from harness.errors import InputError
+    mdir = models_dir or model_store.default_models_dir()
+    if not models and (mdir is None or not Path(mdir).is_dir()):
+        raise InputError(f"--models {mdir or '(unset)'}: no model directory; pass --models DIR "
+                         "or set BOARDTWIN_MODELS")
+    paths = list(models) or default_models(Path(mdir))
+    rows = bench_runtime(paths, boards=boards, jobs=jobs)
+    slim = [{k: r.get(k) for k in ("model", "board", "arena_bytes", "tflm_arena_bytes", "flash_bytes",
+                                   "sram_bytes", "invoke_cycles", "bit_exact")} for r in rows]
+    _emit(slim, as_json, format_rows(rows))
+    if any(r.get("error") or not r["bit_exact"] for r in rows):
         sys.exit(1)
 
 

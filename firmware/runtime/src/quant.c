@@ -4,10 +4,14 @@
 #include "bt/quant.h"
 #include "bt/model.h"
 
+/* Init-time helpers (called from kernels' prepare, never per element): `cold`
+ * makes GCC optimise them for size while the per-element helpers stay -O2. */
+#define BT_COLD __attribute__((cold))
+
 static int32_t wadd(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 static int32_t wsub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
 
-double bt_frexp(double x, int *e) {
+BT_COLD double bt_frexp(double x, int *e) {
   uint64_t b;
   memcpy(&b, &x, 8);
   int ex = (int)((b >> 52) & 0x7ff);
@@ -35,7 +39,7 @@ double bt_round(double x) {
 
 float bt_roundf(float x) { return (float)bt_round((double)x); }
 
-void bt_quantize_multiplier(double m, int32_t *q, int *shift) {
+BT_COLD void bt_quantize_multiplier(double m, int32_t *q, int *shift) {
   /* 0, negative, NaN and inf only come from corrupted scales: neutralise. */
   if (!(m > 0.0) || m > 1e300) { *q = 0; *shift = 0; return; }
   int s;
@@ -48,12 +52,12 @@ void bt_quantize_multiplier(double m, int32_t *q, int *shift) {
   *shift = s;
 }
 
-bt_status bt_quantize_multiplier_gt_one(double m, int32_t *q, int *left_shift) {
+BT_COLD bt_status bt_quantize_multiplier_gt_one(double m, int32_t *q, int *left_shift) {
   bt_quantize_multiplier(m, q, left_shift);
   return *left_shift >= 0 ? BT_OK : BT_ERR_QUANT;
 }
 
-bt_status bt_quantize_multiplier_lt_one(double m, int32_t *q, int *shift) {
+BT_COLD bt_status bt_quantize_multiplier_lt_one(double m, int32_t *q, int *shift) {
   bt_quantize_multiplier(m, q, shift);
   return *shift <= 0 ? BT_OK : BT_ERR_QUANT;
 }
@@ -211,15 +215,15 @@ int32_t bt_fx_logistic(int32_t a, int int_bits) {
   return a > 0 ? pos : wsub(INT32_MAX, pos);
 }
 
-void bt_preprocess_softmax_scaling(double beta, double input_scale, int int_bits,
-                                   int32_t *q, int *left_shift) {
+BT_COLD void bt_preprocess_softmax_scaling(double beta, double input_scale, int int_bits,
+                                           int32_t *q, int *left_shift) {
   double m = beta * input_scale * (double)(1LL << (31 - int_bits));
   const double cap = (double)((1LL << 31) - 1);
   if (m > cap) m = cap;
   bt_quantize_multiplier(m, q, left_shift);
 }
 
-int bt_calculate_input_radius(int int_bits, int left_shift, int total_signed_bits) {
+BT_COLD int bt_calculate_input_radius(int int_bits, int left_shift, int total_signed_bits) {
   /* left_shift < 0 comes from a tiny input scale: 1LL << -9 was UB and the
    * result can exceed int (found by firmware/fuzz). Same value otherwise. */
   if (left_shift > 62) left_shift = 62;
@@ -230,7 +234,7 @@ int bt_calculate_input_radius(int int_bits, int left_shift, int total_signed_bit
   return max_in >= 2147483647.0 ? 2147483647 : (int)max_in;  /* floor of a positive value */
 }
 
-int bt_zp_ok(const bt_tensor *t) {
+BT_COLD int bt_zp_ok(const bt_tensor *t) {
   int64_t lo, hi;
   switch (t->type) {
     case BT_INT8: lo = -128; hi = 127; break;
@@ -247,14 +251,14 @@ int bt_zp_ok(const bt_tensor *t) {
 
 /* zp + round(v / scale), saturated: a tiny scale gives inf, which is UB to
  * convert to int (found by firmware/fuzz). Same value as before otherwise. */
-static int32_t act_q(float v, float scale, int32_t zp) {
+BT_COLD static int32_t act_q(float v, float scale, int32_t zp) {
   float r = bt_roundf(v / scale);
   int64_t q = r != r ? 0 : r >= 2147483648.0f ? INT32_MAX : r < -2147483648.0f ? INT32_MIN : (int64_t)r;
   q += zp;
   return (int32_t)(q > INT32_MAX ? INT32_MAX : q < INT32_MIN ? INT32_MIN : q);
 }
 
-bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int32_t *mx) {
+BT_COLD bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int32_t *mx) {
   int32_t qmin, qmax;
   switch (out->type) {
     case BT_INT8: qmin = -128; qmax = 127; break;
@@ -289,7 +293,7 @@ bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int32_t *mx
   return BT_OK;
 }
 
-double bt_conv_multiplier(const bt_tensor *in, const bt_tensor *filter, const bt_tensor *out) {
+BT_COLD double bt_conv_multiplier(const bt_tensor *in, const bt_tensor *filter, const bt_tensor *out) {
   /* TFLM: static_cast<double>(input_scale * filter_scale) / output_scale,
    * i.e. the product is taken in float. */
   float prod = bt_tensor_scale(in, 0) * bt_tensor_scale(filter, 0);
