@@ -48,7 +48,8 @@ class BoardtwinLibrary:
     def _target_options(self) -> dict:
         if self.target == "serial":
             port = self._var("PORT", "")
-            return dict(port=port or None, flasher=self._var("FLASHER", "pyocd"))
+            return dict(port=port or None, flasher=self._var("FLASHER", "pyocd"),
+                        probe=self._var("PROBE", "") or None)
         return {}
 
     # ---- boardtwin keywords -------------------------------------------------
@@ -74,9 +75,10 @@ class BoardtwinLibrary:
         return rec
 
     @keyword("Run Benchmark")
-    def run_benchmark(self, model: str = "hello_world", kernels: str = "ref") -> dict:
+    def run_benchmark(self, model: str = "hello_world", kernels: str = "ref",
+                      iterations: int | None = None) -> dict:
         """Boot Firmware and return the record (phase cycles, arena, sizes) for assertions."""
-        return self.boot_firmware(model, kernels)
+        return self.boot_firmware(model, kernels, iterations=iterations)
 
     def _need(self) -> dict:
         if self.record is None:
@@ -111,6 +113,32 @@ class BoardtwinLibrary:
         if not rec["preds_checked"] or rec["preds_matching"] != rec["preds_checked"]:
             raise AssertionError(f"{rec['preds_matching']}/{rec['preds_checked']} predictions "
                                  f"bit-exact (mismatching iterations: {rec['mismatch_iterations']})")
+
+    @keyword("Invoke Speed-up Should Be At Least")
+    def invoke_speedup_should_be_at_least(self, reference: dict, optimised: dict,
+                                          percent: float) -> float:
+        """100 x (1 - optimised/reference) of the average Invoke cycles of two records
+        (e.g. CMSIS_NN=OFF vs ON) is at least `percent`; returns the speed-up."""
+        ref, opt = reference["invoke_cycles_avg"], optimised["invoke_cycles_avg"]
+        if not ref or opt is None:
+            raise AssertionError(f"missing Invoke cycles (reference {ref}, optimised {opt})")
+        got = 100.0 * (1.0 - opt / ref)
+        logger.info(f"Invoke {ref} -> {opt} cycles: {got:.1f} % less")
+        if got < float(percent):
+            raise AssertionError(f"Invoke speed-up {got:.1f} % ({ref} -> {opt} cycles), "
+                                 f"expected at least {float(percent):.1f} %")
+        return got
+
+    @keyword("Predictions Should Be Equal")
+    def predictions_should_be_equal(self, first: dict, second: dict) -> None:
+        """Two runs (e.g. reference vs DSP kernels on the same inputs) printed the same
+        predictions, line for line."""
+        a = [p["outputs"] for p in parse.parse_text(first["log"]).preds]
+        b = [p["outputs"] for p in parse.parse_text(second["log"]).preds]
+        if not a or a != b:
+            diff = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            raise AssertionError(f"predictions differ ({len(a)} vs {len(b)} lines; first "
+                                 f"difference at iteration {diff})")
 
     @keyword("Record Field Should Be")
     def record_field_should_be(self, field: str, expected) -> None:
