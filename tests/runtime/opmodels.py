@@ -51,6 +51,12 @@ def fully_connected(rng, batches=1, accum=16, units=8, per_channel=False, bias=T
 
 
 def softmax(rng, rows=1, depth=10, beta=1.0, in_scale=None, out_type=T.INT8) -> bytes:
+    if out_type == T.FLOAT32:
+        x = me.Tensor(shape=(rows, depth), dtype=T.FLOAT32, name="x")
+        y = me.Tensor(shape=(rows, depth), dtype=T.FLOAT32, name="y")
+        opt = tfl.SoftmaxOptionsT()
+        opt.beta = beta
+        return _model(OP.SOFTMAX, [x], [y], tfl.BuiltinOptions.SoftmaxOptions, opt)
     in_scale = float(rng.uniform(0.01, 0.5)) if in_scale is None else in_scale
     x = me.Tensor(shape=(rows, depth), dtype=T.INT8,
                   quantization=me.Quantization(in_scale, int(rng.integers(-128, 128))), name="x")

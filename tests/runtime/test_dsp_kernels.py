@@ -244,6 +244,7 @@ SOFTMAX_CASES = {
     "tiny_scale_radius": dict(depth=33, in_scale=0.0005),   # everything inside the radius
     "huge_scale": dict(depth=10, in_scale=8.0),              # most diffs below diff_min
     "rows_odd": dict(rows=5, depth=13),
+    "float32": dict(rows=3, depth=11, out_type=tfl.TensorType.FLOAT32),   # dsp shares ref's float path
 }
 
 

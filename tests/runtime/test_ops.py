@@ -26,6 +26,8 @@ CASES = {
     "dequantize_i8": lambda r: om.dequantize(r),
     "dequantize_i16": lambda r: om.dequantize(r, in_type=om.T.INT16),
     "reshape": lambda r: om.reshape(r),
+    "softmax_f32": lambda r: om.softmax(r, out_type=om.T.FLOAT32),
+    "softmax_f32_beta_rows": lambda r: om.softmax(r, rows=3, depth=37, beta=0.7, out_type=om.T.FLOAT32),
 }
 
 

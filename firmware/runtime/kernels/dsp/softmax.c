@@ -8,10 +8,13 @@
 #include "bt/op.h"
 #include "bt/quant.h"
 #include "dsp_simd.h"
+#include "ref/actf_common.h"
 
 enum { SCALED_DIFF_INT_BITS = 5, ACCUM_INT_BITS = 12 };
 
 typedef struct sm_data {
+  int32_t is_float;
+  float beta;
   int32_t in_mult;
   int32_t in_left_shift;
   int32_t diff_min;
@@ -22,6 +25,17 @@ typedef struct sm_data {
 static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
+  if (in->type == BT_FLOAT32 || out->type == BT_FLOAT32) {   /* no SIMD for float: ref's path */
+    if (in->type != out->type) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 -> float32 only");
+    if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
+    sm_data *d = bt_op_data_alloc(c, sizeof *d);
+    if (!d) return BT_ERR_ARENA_TOO_SMALL;
+    d->is_float = 1;
+    d->beta = bt_opt_f32(c, 0, 1.0f);
+    d->depth = bt_tensor_dim(in, in->ndims - 1);
+    d->outer = bt_tensor_outer_size(in);
+    return BT_OK;
+  }
   if (in->type != BT_INT8 || (out->type != BT_INT8 && out->type != BT_INT16))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 -> int8/int16 only");
   if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
@@ -33,6 +47,7 @@ static bt_status prepare(bt_ctx *c) {
   if (!bt_zp_ok(in)) return bt_fail(c, BT_ERR_QUANT, "zero point out of range");
   sm_data *d = bt_op_data_alloc(c, sizeof *d);
   if (!d) return BT_ERR_ARENA_TOO_SMALL;
+  d->is_float = 0;
   float beta = bt_opt_f32(c, 0, 1.0f);
   int ls;
   bt_preprocess_softmax_scaling((double)beta, (double)bt_tensor_scale(in, 0), SCALED_DIFF_INT_BITS,
@@ -65,6 +80,10 @@ static int32_t row_max(const int8_t *row, int32_t n) {
 
 static bt_status eval(bt_ctx *c) {
   const sm_data *d = bt_op_data(c);
+  if (d->is_float) {
+    bt_softmaxf(bt_input(c, 0)->data, bt_output(c, 0)->data, d->outer, d->depth, d->beta);
+    return BT_OK;
+  }
   if (d->depth <= 0) return BT_OK;
   const int8_t *x = bt_input(c, 0)->data;
   bt_tensor *out = bt_output(c, 0);

@@ -4,11 +4,17 @@
  * Q3.12 before and Q0.15 after the activations, int16 cell state with a
  * power-of-two scale. Per row and time step:
  *   gate = act(FC(x, W, bias) +sat FC(h, R))   (FC: int8 x int8 -> int16)
- *   c = sat(f*c) +sat (i*g), optional clip;  h = o * tanh(c) -> int8. */
+ *   c = sat(f*c) +sat (i*g), optional clip;  h = o * tanh(c) -> int8.
+ * And the float32 path (TFLM's float reference LSTM, same step order): per
+ * gate FC(x, W) + bias and FC(h, R) each clamped to +-FLT_MAX, added, then
+ * TFLM's float Logistic / Tanh (libm expf/tanhf, see actf_common.h);
+ * c = f*c + i*g, optional clip; h = tanh(c) * o. */
+#include <float.h>
 #include <string.h>
 #include "bt/op.h"
 #include "bt/quant.h"
 #include "act16_common.h"
+#include "actf_common.h"
 
 enum { GATE_I, GATE_F, GATE_C, GATE_O, NGATES };
 
@@ -46,6 +52,123 @@ static double fc_multiplier(const bt_tensor *x, const bt_tensor *w) {
   return (double)prod / (double)0.000244140625f;
 }
 
+/* ---- float32 ------------------------------------------------------------ */
+typedef struct {
+  float clip;                    /* cell clip, 0 = none */
+  int32_t batch, steps, n_in, n_state;
+  int time_major;
+  int scratch;
+} lstm_fdata;
+
+static bt_status prepare_float(bt_ctx *c, bt_tensor *in, bt_tensor *h, bt_tensor *cs, bt_tensor *out) {
+  if (h->type != BT_FLOAT32 || cs->type != BT_FLOAT32 || out->type != BT_FLOAT32)
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 input needs float32 states and output");
+  if (!(h->flags & BT_TENSOR_VARIABLE) || !(cs->flags & BT_TENSOR_VARIABLE))
+    return bt_fail(c, BT_ERR_GRAPH, "hidden/cell state must be variable tensors");
+  if (bt_opt_u8(c, 0, BT_ACT_TANH) != BT_ACT_TANH)
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "cell gate activation must be TANH");
+  if (in->ndims != 3 || out->ndims != 3) return bt_fail(c, BT_ERR_SHAPE, "3-D input/output expected");
+  lstm_fdata *d = bt_op_data_alloc(c, sizeof *d);
+  if (!d) return BT_ERR_ARENA_TOO_SMALL;
+  d->time_major = bt_opt_bool(c, 3, 0);
+  d->batch = bt_tensor_dim(in, d->time_major ? 1 : 0);
+  d->steps = bt_tensor_dim(in, d->time_major ? 0 : 1);
+  d->n_in = bt_tensor_dim(in, 2);
+  if (!bt_input(c, T_W_F)) return bt_fail(c, BT_ERR_GRAPH, "missing gate tensor");
+  d->n_state = bt_tensor_dim(bt_input(c, T_W_F), 0);
+  if (d->batch < 0 || d->steps < 0 || d->n_in < 0 || d->n_state < 0)
+    return bt_fail(c, BT_ERR_SHAPE, "negative dimension");
+  int64_t state_elems = (int64_t)d->batch * d->n_state;
+  if (bt_tensor_num_elems(h) != state_elems || bt_tensor_num_elems(cs) != state_elems ||
+      bt_tensor_dim(out, 0) != bt_tensor_dim(in, 0) || bt_tensor_dim(out, 1) != bt_tensor_dim(in, 1) ||
+      bt_tensor_dim(out, 2) != d->n_state)
+    return bt_fail(c, BT_ERR_SHAPE, "state/output shape mismatch");
+  for (int g = 0; g < NGATES; g++) {
+    bt_tensor *w = bt_input(c, T_W_I + g), *r = bt_input(c, T_R_I + g), *b = bt_input(c, T_B_I + g);
+    if (!w || !r || !b) return bt_fail(c, BT_ERR_GRAPH, "missing gate tensor");
+    if (w->type != BT_FLOAT32 || r->type != BT_FLOAT32 || b->type != BT_FLOAT32)
+      return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 weights and biases only (no hybrid)");
+    if (w->ndims != 2 || r->ndims != 2 ||
+        bt_tensor_dim(w, 0) != d->n_state || bt_tensor_dim(w, 1) != d->n_in ||
+        bt_tensor_dim(r, 0) != d->n_state || bt_tensor_dim(r, 1) != d->n_state ||
+        bt_tensor_num_elems(b) != d->n_state)
+      return bt_fail(c, BT_ERR_SHAPE, "gate weight/bias shape mismatch");
+  }
+  d->clip = bt_opt_f32(c, 1, 0.0f);   /* TFLM clips only if > 0 (negative/NaN: no clip) */
+  /* f, i, g, o gate vectors of one row (TFLM: buffer0..3, batch x n_state each). */
+  return bt_request_scratch(c, (size_t)NGATES * (size_t)d->n_state * sizeof(float), &d->scratch);
+}
+
+/* ActivationFunctionWithMinMax(v, lowest, max) of TFLM's float FC/Mul with no
+ * fused activation: std::min(std::max(v, -FLT_MAX), FLT_MAX) (inf -> +-FLT_MAX,
+ * NaN passes). */
+static float clamp_flt(float v) {
+  v = v < -FLT_MAX ? -FLT_MAX : v;
+  return FLT_MAX < v ? FLT_MAX : v;
+}
+
+/* out = act(FC(x, W, bias) + FC(h, R, no bias)), reference_ops::FullyConnected
+ * accumulation order (0.0f, then += x[k] * w[k] in k order, then + bias). */
+static void gate_float(const lstm_fdata *d, const float *x, const float *hs, const float *w,
+                       const float *r, const float *bias, int tanh_act, float *out) {
+  for (int32_t u = 0; u < d->n_state; u++) {
+    const float *wr = w + (size_t)u * (size_t)d->n_in;
+    float acc = 0.0f;
+    for (int32_t k = 0; k < d->n_in; k++) acc += x[k] * wr[k];
+    const float a = clamp_flt(acc + bias[u]);
+    const float *rr = r + (size_t)u * (size_t)d->n_state;
+    float racc = 0.0f;
+    for (int32_t k = 0; k < d->n_state; k++) racc += hs[k] * rr[k];
+    const float b = clamp_flt(racc + 0.0f);   /* absent recurrent bias: + 0.0f (-0 -> +0) */
+    out[u] = a + b;
+  }
+  if (tanh_act) for (int32_t u = 0; u < d->n_state; u++) out[u] = bt_tanhf(out[u]);
+  else for (int32_t u = 0; u < d->n_state; u++) out[u] = bt_logisticf(out[u]);
+}
+
+static bt_status eval_float(bt_ctx *c) {
+  const lstm_fdata *d = bt_op_data(c);
+  const float *xin = bt_input(c, T_IN)->data;
+  float *hst = bt_input(c, T_H)->data;
+  float *cst = bt_input(c, T_C)->data;
+  float *yout = bt_output(c, 0)->data;
+  float *gf = bt_scratch(c, d->scratch), *gi = gf + d->n_state, *gc = gi + d->n_state, *go = gc + d->n_state;
+  const float *W[NGATES], *R[NGATES], *B[NGATES];
+  for (int g = 0; g < NGATES; g++) {
+    W[g] = bt_input(c, T_W_I + g)->data;
+    R[g] = bt_input(c, T_R_I + g)->data;
+    B[g] = bt_input(c, T_B_I + g)->data;
+  }
+  /* Rows are independent and every step is element-wise per row, so one row
+   * at a time equals TFLM's batch-major loop and its time-major batched step. */
+  for (int32_t b = 0; b < d->batch; b++) {
+    float *h = hst + (size_t)b * (size_t)d->n_state;
+    float *cell = cst + (size_t)b * (size_t)d->n_state;
+    for (int32_t t = 0; t < d->steps; t++) {
+      int32_t row = d->time_major ? t * d->batch + b : b * d->steps + t;
+      const float *x = xin + (size_t)row * (size_t)d->n_in;
+      gate_float(d, x, h, W[GATE_F], R[GATE_F], B[GATE_F], 0, gf);
+      gate_float(d, x, h, W[GATE_I], R[GATE_I], B[GATE_I], 0, gi);
+      gate_float(d, x, h, W[GATE_C], R[GATE_C], B[GATE_C], 1, gc);
+      for (int32_t u = 0; u < d->n_state; u++) {
+        /* UpdateLstmCell: c = Mul(f, c); buf = Mul(i, g); c = c + buf; clip. */
+        float v = clamp_flt(gf[u] * cell[u]) + clamp_flt(gi[u] * gc[u]);
+        if (d->clip > 0.0f) {
+          v = v < d->clip ? v : d->clip;          /* std::min(clip, v) */
+          v = v < -d->clip ? -d->clip : v;        /* std::max(., -clip) */
+        }
+        cell[u] = v;
+      }
+      /* The output gate reads the hidden state of the previous step. */
+      gate_float(d, x, h, W[GATE_O], R[GATE_O], B[GATE_O], 0, go);
+      for (int32_t u = 0; u < d->n_state; u++) h[u] = clamp_flt(bt_tanhf(cell[u]) * go[u]);
+      memcpy(yout + (size_t)row * (size_t)d->n_state, h, (size_t)d->n_state * sizeof(float));
+    }
+  }
+  return BT_OK;
+}
+
+/* ---- int8 / int16 --------------------------------------------------------- */
 static bt_status prepare(bt_ctx *c) {
   if (bt_num_inputs(c) != 24 || bt_num_outputs(c) != 1) return bt_fail(c, BT_ERR_GRAPH, "needs 24 inputs, 1 output");
   bt_tensor *in = bt_input(c, T_IN), *h = bt_input(c, T_H), *cs = bt_input(c, T_C), *out = bt_output(c, 0);
@@ -57,6 +180,7 @@ static bt_status prepare(bt_ctx *c) {
   if (bt_input(c, T_PROJ_W) || bt_input(c, T_PROJ_B)) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "projection not supported");
   for (int k = T_LN_I; k <= T_LN_O; k++)
     if (bt_input(c, k)) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "layer norm not supported");
+  if (in->type == BT_FLOAT32) return prepare_float(c, in, h, cs, out);
   if (in->type != BT_INT8 || h->type != BT_INT8 || out->type != BT_INT8 || cs->type != BT_INT16)
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 activations with int16 cell state only");
   if (!(h->flags & BT_TENSOR_VARIABLE) || !(cs->flags & BT_TENSOR_VARIABLE))
@@ -142,6 +266,7 @@ static void gate(const lstm_data *d, int g, const int8_t *x, const int8_t *hs, c
 }
 
 static bt_status eval(bt_ctx *c) {
+  if (bt_input(c, T_IN)->type == BT_FLOAT32) return eval_float(c);
   const lstm_data *d = bt_op_data(c);
   const int8_t *xin = bt_input(c, T_IN)->data;
   int8_t *hst = bt_input(c, T_H)->data;
