@@ -139,7 +139,7 @@ def _print_record(rec: dict) -> None:
     rows.append(("predictions vs tflite-micro", f"{rec['preds_matching']}/{rec['preds_checked']} bit-exact"))
     for k, v in rows:
         t.add_row(k, v)
-    Console().print(t)
+    _out().print(t)
 
 
 @main.command()
@@ -447,7 +447,7 @@ def analyse(model, as_json):
     for o in a["operators"]:
         t.add_row(str(o["index"]), o["op"], "×".join(map(str, o["outputs"][0] or [])) if o["outputs"] else "",
                   f"{o['macs']:,}", f"{o['flops']:,}", f"{o['params']:,}")
-    Console().print(t)
+    _out().print(t)
 
 
 if __name__ == "__main__":
