@@ -5,7 +5,10 @@ where the DSP intrinsics take their portable-C form with identical results,
 so every fast path's data flow is checked byte for byte against the wheel:
 1x1 pointwise (pairs of output channels), im2col (+ tails of K % 4),
 depthwise multiplier 1 (4-channel groups, 3x3 interior unrolled, borders,
-leftover channels), depthwise multiplier % 4 == 0, and the ref fallbacks
+leftover channels), depthwise multiplier % 4 == 0, conv_wide.c (k x k
+convs and depthwise convs with input depth 1 and multiplier > 1: interior
+offset tables, rowwise runs, border staging, odd pixel / channel counts),
+and the ref fallbacks
 (grouped conv, other multipliers). The instructions themselves are checked
 on an emulated Cortex-M4 by test_conv_dsp_arm.py.
 """
@@ -74,6 +77,30 @@ DSP_CASES = {
     "dw_m4": dict(kind="depthwise", cin=3, dm=4),
     "dw_m8_micro_speech_like": dict(kind="depthwise", cin=1, dm=8, k=(5, 4), stride=(2, 2)),
     "dw_m2_ref_fallback": dict(kind="depthwise", cin=5, dm=2),
+    # conv_wide.c: pre-widened filters, 2-pixel im2col, assembly SMLAD loop
+    "wide_conv_in1_3x3_valid_mnist_like": dict(k=(3, 3), cin=1, cout=8, padding="VALID", stride=(1, 1),
+                                               dilation=(1, 1), h=12, w=11),
+    "wide_conv_in1_3x3_same_stride2_odd_out": dict(k=(3, 3), cin=1, cout=5, padding="SAME", stride=(2, 2),
+                                                   dilation=(1, 1), h=9, w=10),
+    "wide_conv_in8_3x3_same_rowwise_border": dict(k=(3, 3), cin=8, cout=6, padding="SAME", stride=(1, 1),
+                                                  dilation=(1, 1), h=7, w=9),
+    "wide_conv_in3_kw4_same_rowwise_staging": dict(k=(2, 4), cin=3, cout=7, padding="SAME", dilation=(1, 1)),
+    "wide_conv_in1_kw4_stride2_same_ds_cnn_like": dict(k=(5, 4), cin=1, cout=12, padding="SAME",
+                                                       stride=(2, 2), dilation=(1, 1), h=12, w=7),
+    "wide_conv_dilated_width_table": dict(k=(3, 2), cin=4, cout=9, dilation=(1, 2), padding="SAME"),
+    "wide_conv_odd_pixel_count": dict(k=(3, 3), cin=2, cout=4, h=5, w=3, padding="VALID", stride=(1, 1),
+                                      dilation=(1, 1), n=1),
+    "wide_conv_batch2_per_tensor": dict(k=(2, 2), cin=5, cout=3, n=2, per_channel=False),
+    "wide_conv_zp_extremes": dict(k=(3, 3), cin=1, cout=4, in_zp=-128, out_zp=127, padding="SAME"),
+    "wide_dw_in1_m8_10x8_stride2_same_micro_speech_like": dict(kind="depthwise", cin=1, dm=8, k=(10, 8),
+                                                               stride=(2, 2), padding="SAME",
+                                                               dilation=(1, 1), h=15, w=12),
+    "wide_dw_in1_m8_10x8_valid": dict(kind="depthwise", cin=1, dm=8, k=(10, 8), stride=(1, 1),
+                                      padding="VALID", dilation=(1, 1), h=12, w=11),
+    "wide_dw_in1_m3_dilated": dict(kind="depthwise", cin=1, dm=3, k=(3, 5), dilation=(2, 1), padding="SAME"),
+    "wide_dw_in1_m2_batch2_valid": dict(kind="depthwise", cin=1, dm=2, n=2, padding="VALID"),
+    "wide_dw_in1_m6_zp_extremes": dict(kind="depthwise", cin=1, dm=6, in_zp=127, out_zp=-128,
+                                       k=(4, 4), dilation=(1, 1), padding="SAME"),
 }
 
 
@@ -92,6 +119,32 @@ def _wide(rng, kind):
     if kind == "depthwise" and force["dm"] > 1:
         force["cin"] = int(rng.integers(1, 9))
     return random_conv(rng, kind, **force)
+
+
+def _wide_random(rng, kind):
+    """Random models that take conv_wide.c: k x k convs (any input depth, not
+    1x1) and depthwise convs with input depth 1 and multiplier 2..9, with odd
+    sizes, both paddings, strides, dilations and per-channel quantization."""
+    force = dict(cout=int(rng.integers(1, 21)), cin=int(rng.choice([1, 1, 2, 3, 4, 8, 12])))
+    if rng.random() < 0.5:
+        force["k"] = (int(rng.integers(2, 7)), int(rng.choice([3, 4, 8])))
+    if kind == "depthwise":
+        force.update(cin=1, dm=int(rng.integers(2, 10)))
+    else:
+        force.setdefault("k", (int(rng.integers(1, 5)), int(rng.integers(2, 5))))
+    return random_conv(rng, kind, **force)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("kind", ["conv", "depthwise"])
+def test_dsp_wide_random(kind, seed, dsp_exe):
+    check_random(np.random.default_rng(9000 + seed + (0 if kind == "conv" else 100)),
+                 lambda r: _wide_random(r, kind), 12, dsp_exe)
+
+
+@pytest.mark.parametrize("kind", ["conv", "depthwise"])
+def test_dsp_wide_random_asan(kind, dsp_san_exe):
+    check_random(np.random.default_rng(91), lambda r: _wide_random(r, kind), 6, dsp_san_exe, n_samples=2)
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -4,7 +4,8 @@ Cortex-M4 and Cortex-M7 (unicorn), compared with the ref loops byte for byte.
 
 A small bare-metal driver (below) is cross-compiled together with
 kernels/ref/conv_common.c, kernels/dsp/*.c and src/quant.c; it draws random
-geometries (1x1 / im2col conv, depthwise multipliers 1, 2, 4, 8, padding,
+geometries (1x1 / im2col / "wide" conv, depthwise multipliers 1, 2, 3, 4, 8,
+input depth 1 with multiplier > 1 (conv_wide.c's assembly loop), padding,
 strides, dilation, offsets, per-channel multipliers, bias or none) and counts
 outputs where the dsp path differs from the ref path. The ref path itself is
 checked against TFLM by test_conv_ops.py, the dsp data flow on the host by
@@ -38,6 +39,7 @@ void *memcpy(void *d, const void *s, size_t n) { uint8_t *a = d; const uint8_t *
 void *memset(void *d, int v, size_t n) { uint8_t *a = d; while (n--) *a++ = (uint8_t)v; return d; }
 #include "quant.c"
 #include "ref/conv_common.c"
+#include "dsp/conv_wide.c"
 #define prepare conv_prepare
 #define eval conv_eval
 #include "dsp/conv_2d.c"
@@ -73,11 +75,12 @@ static int8_t in_b[MAXB], f_b[MAXB], o_ref[MAXB], o_dsp[MAXB];
 static int32_t bias_b[256], mult_b[256];
 static int8_t shift_b[256];
 static int16_t col_b[MAXB];
-volatile uint32_t result[4];   /* tests run, mismatches, conv cases, dw cases */
+static uint32_t wide_b[MAXB];  /* conv_wide.h scratch (checked against bt_cw_scratch_bytes) */
+volatile uint32_t result[5];   /* tests run, mismatches, conv cases, dw cases, wide cases */
 
 void run(uint32_t seed, int32_t n) {
   st = seed ? seed : 1;
-  uint32_t bad = 0, nconv = 0, ndw = 0;
+  uint32_t bad = 0, nconv = 0, ndw = 0, nwide = 0;
   for (int32_t t = 0; t < n; t++) {
     bt_conv_data d;
     memset(&d, 0, sizeof d);
@@ -89,9 +92,10 @@ void run(uint32_t seed, int32_t n) {
     d.dil_h = (rnd() & 3) ? 1 : rr(1, 3); d.dil_w = (rnd() & 3) ? 1 : rr(1, 3);
     int padding = rnd() & 1;
     if (dw) {
-      static const int32_t dms[5] = {1, 1, 4, 8, 2};
-      d.depth_mult = dms[rnd() % 5];
-      d.in_c = d.depth_mult == 1 ? rr(1, 24) : rr(1, 4);
+      static const int32_t dms[6] = {1, 1, 4, 8, 2, 3};
+      d.depth_mult = dms[rnd() % 6];
+      d.in_c = d.depth_mult == 1 ? rr(1, 24) : ((rnd() & 1) ? 1 : rr(1, 4));
+      if (d.in_c == 1 && (rnd() & 1)) { d.k_h = rr(1, 10); d.k_w = (rnd() & 1) ? 4 * rr(1, 2) : rr(1, 9); }
       d.out_c = d.in_c * d.depth_mult; d.filter_in_c = 1;
     } else {
       d.in_c = rr(1, 24); d.out_c = rr(1, 24); d.filter_in_c = d.in_c; d.depth_mult = 1;
@@ -121,7 +125,15 @@ void run(uint32_t seed, int32_t n) {
     for (int32_t i = 0; i < nf; i++) f_b[i] = (int8_t)rr(-128, 127);
     const int32_t *bias = (rnd() & 3) ? bias_b : 0;
     for (int32_t i = 0; i < nout; i++) { o_ref[i] = 0x55; o_dsp[i] = (int8_t)0xAA; }
-    if (dw) {
+    size_t wide = bt_cw_scratch_bytes(&d);
+    int use_wide = wide > 0 && wide <= sizeof wide_b &&
+                   (dw ? d.in_c == 1 && d.depth_mult > 1 : !(d.k_h == 1 && d.k_w == 1) && (rnd() & 3) != 0);
+    if (use_wide) {
+      nwide++;
+      if (dw) bt_depthwise_ref_eval(&d, in_b, f_b, bias, o_ref);
+      else bt_conv_ref_eval(&d, in_b, f_b, bias, o_ref);
+      bt_cw_eval(&d, in_b, f_b, bias, o_dsp, wide_b, dw);
+    } else if (dw) {
       ndw++;
       bt_depthwise_ref_eval(&d, in_b, f_b, bias, o_ref);
       if (d.depth_mult == 1) eval_m1(&d, in_b, f_b, bias, o_dsp);
@@ -135,7 +147,7 @@ void run(uint32_t seed, int32_t n) {
     }
     for (int32_t i = 0; i < nout; i++) if (o_ref[i] != o_dsp[i]) { bad++; break; }
   }
-  result[0] = (uint32_t)n; result[1] = bad; result[2] = nconv; result[3] = ndw;
+  result[0] = (uint32_t)n; result[1] = bad; result[2] = nconv; result[3] = ndw; result[4] = nwide;
 }
 
 /* bt_dsp_mbqm == bt_mbqm on random operands (edge values included) */
@@ -181,6 +193,7 @@ def driver_elf(tmp_path_factory):
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     dis = subprocess.run([gcc.replace("gcc", "objdump"), "-d", str(elf)], capture_output=True, text=True).stdout
+    assert "<bt_cw_mac_2x4>:" in dis, "the assembly MAC loop of conv_wide.c is not linked"
     for insn in ("smlad", "smlabb", "smlatt", "smlatb", "sxtb16", "sxtab16"):
         assert f"\t{insn}" in dis, f"{insn} not emitted: is __ARM_FEATURE_DSP path compiled?"
     return elf
@@ -207,13 +220,14 @@ def _run(elf, cpu: str, seed: int, n: int, fn: str = "run"):
     uc.emu_start(syms[fn] | 1, syms["done"] & ~1)
     if fn != "run":
         return uc.reg_read(arm.UC_ARM_REG_R0)
-    return [int.from_bytes(uc.mem_read(syms["result"] + 4 * i, 4), "little") for i in range(4)]
+    return [int.from_bytes(uc.mem_read(syms["result"] + 4 * i, 4), "little") for i in range(5)]
 
 
 @pytest.mark.parametrize("cpu,seed", [("M4", 1), ("M4", 2), ("M7", 3)])
 def test_dsp_instructions_match_ref_loops(driver_elf, cpu, seed):
-    n, bad, n_conv, n_dw = _run(driver_elf, cpu, seed, 300)
-    assert n == 300 and n_conv > 100 and n_dw > 100, (n, n_conv, n_dw)
+    n, bad, n_conv, n_dw, n_wide = _run(driver_elf, cpu, seed, 300)
+    # n_wide: conv_wide.c (pre-widened filters + the hand-scheduled SMLAD loop)
+    assert n == 300 and n_conv > 40 and n_dw > 60 and n_wide > 60, (n, n_conv, n_dw, n_wide)
     assert bad == 0, f"{bad}/{n} random conv/depthwise cases differ between dsp and ref on {cpu}"
 
 

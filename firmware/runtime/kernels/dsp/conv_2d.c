@@ -3,6 +3,8 @@
  *  - 1x1 (pointwise, never padded): int8 input words are widened with the
  *    input offset by SXTAB16 and multiplied with SMLAD, two output pixels x
  *    two output channels per step (each unpacked word used twice);
+ *  - k x k kernels whose widened filter fits BT_CW_MAX_WIDE: conv_wide.c
+ *    (pre-widened filter, 2 pixels x 4 channels per SMLAD step);
  *  - other kernels: im2col of one output pixel into an int16 scratch buffer
  *    (offset added, padding taps stored as 0 which contributes nothing,
  *    exactly like the ref loop skipping them), then the same SMLAD dot;
@@ -13,8 +15,9 @@
 #include "conv_common.h"
 #include "dsp_simd.h"
 #include "dsp_requant.h"
+#include "conv_wide.h"
 
-enum { CONV_REF = 0, CONV_1X1 = 1, CONV_IM2COL = 2 };
+enum { CONV_REF = 0, CONV_1X1 = 1, CONV_IM2COL = 2, CONV_WIDE = 3 };
 
 static bt_status prepare(bt_ctx *c) {
   bt_conv_data *d;
@@ -24,6 +27,12 @@ static bt_status prepare(bt_ctx *c) {
     d->flags = CONV_REF;                 /* grouped: rare, keep it simple */
   } else if (d->k_h == 1 && d->k_w == 1) {
     d->flags = CONV_1X1;                 /* 1x1 has no padding (TFLM math) */
+  } else if (c->it->num_scratch < BT_MAX_SCRATCH && bt_cw_scratch_bytes(d) > 0) {
+    d->flags = CONV_WIDE;                /* conv_wide.h: pre-widened filter, 2 px x 4 ch */
+    int idx;
+    s = bt_request_scratch(c, bt_cw_scratch_bytes(d), &idx);
+    if (s != BT_OK) return s;
+    d->scratch_idx = (int16_t)idx;
   } else if (c->it->num_scratch < BT_MAX_SCRATCH) {
     d->flags = CONV_IM2COL;
     size_t k = (size_t)d->k_h * d->k_w * d->in_c;
@@ -228,6 +237,7 @@ static bt_status eval(bt_ctx *c) {
   int8_t *out = bt_output(c, 0)->data;
   switch (d->flags) {
     case CONV_1X1: eval_1x1(d, in, filter, bias, out); break;
+    case CONV_WIDE: bt_cw_eval(d, in, filter, bias, out, bt_scratch(c, d->scratch_idx), 0); break;
     case CONV_IM2COL: eval_im2col(d, in, filter, bias, out, bt_scratch(c, d->scratch_idx)); break;
     default: bt_conv_ref_eval(d, in, filter, bias, out); break;
   }

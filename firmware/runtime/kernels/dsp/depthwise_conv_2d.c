@@ -4,23 +4,35 @@
  *    filter per tap, widened by SXTAB16/SXTB16 (input offset folded in),
  *    four per-channel accumulators via SMLABB/SMLATT; interior pixels of a
  *    3x3 dilation-1 filter take an unrolled path without bounds checks;
- *  - depth multiplier a multiple of 4 (e.g. micro_speech, person_detect's
- *    first layer: 1 -> 8): one input value feeds four output channels
- *    (SMLABB/SMLATB against a duplicated halfword);
+ *  - input depth 1, multiplier > 1 (micro_speech: 1 -> 8): a conv with
+ *    one input channel, conv_wide.c;
+ *  - depth multiplier a multiple of 4 otherwise: one input value feeds four
+ *    output channels (SMLABB/SMLATB against a duplicated halfword);
  *  - anything else: the ref loops.
  * Taps outside the image are skipped exactly as in the ref loop; sums wrap
  * modulo 2^32 in both, so results are bit-identical. */
 #include "conv_common.h"
 #include "dsp_simd.h"
 #include "dsp_requant.h"
+#include "conv_wide.h"
+#include "bt/interp_impl.h"
 
-enum { DW_REF = 0, DW_M1 = 1, DW_M4 = 2 };
+enum { DW_REF = 0, DW_M1 = 1, DW_M4 = 2, DW_WIDE = 3 };
 
 static bt_status prepare(bt_ctx *c) {
   bt_conv_data *d;
   bt_status s = bt_conv_prepare(c, BT_CONV_KIND_DEPTHWISE, &d);
   if (s != BT_OK) return s;
   d->flags = d->depth_mult == 1 ? DW_M1 : (d->depth_mult % 4 == 0 ? DW_M4 : DW_REF);
+  /* input depth 1, multiplier > 1: a conv with one input channel */
+  if (d->in_c == 1 && d->depth_mult > 1 && bt_cw_scratch_bytes(d) > 0 &&
+      c->it->num_scratch < BT_MAX_SCRATCH) {
+    int idx;
+    s = bt_request_scratch(c, bt_cw_scratch_bytes(d), &idx);
+    if (s != BT_OK) return s;
+    d->scratch_idx = (int16_t)idx;
+    d->flags = DW_WIDE;
+  }
   return BT_OK;
 }
 
@@ -154,6 +166,7 @@ static bt_status eval(bt_ctx *c) {
   switch (d->flags) {
     case DW_M1: eval_m1(d, in, filter, bias, out); break;
     case DW_M4: eval_m4(d, in, filter, bias, out); break;
+    case DW_WIDE: bt_cw_eval(d, in, filter, bias, out, bt_scratch(c, d->scratch_idx), 1); break;
     default: bt_depthwise_ref_eval(d, in, filter, bias, out); break;
   }
   return BT_OK;
