@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import struct
 
-from unicorn import UcError
 from unicorn import arm_const as arm
 
 from .errors import FirmwareFault
@@ -24,6 +23,8 @@ _FP_REGS = tuple(getattr(arm, f"UC_ARM_REG_S{i}") for i in range(16)) + (arm.UC_
 _MASK_REGS = (arm.UC_ARM_REG_PRIMASK, arm.UC_ARM_REG_FAULTMASK, arm.UC_ARM_REG_BASEPRI)
 _ENTRY_REGS = _FRAME_REGS + (arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_CONTROL, arm.UC_ARM_REG_MSP,
                              arm.UC_ARM_REG_PSP, arm.UC_ARM_REG_XPSR)
+_ENTRY_FP_REGS = _ENTRY_REGS + _FP_REGS
+_RETURN_REGS = (arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_PSP, arm.UC_ARM_REG_CONTROL)
 
 # CFSR bits
 IACCVIOL, DACCVIOL, MMARVALID = 1 << 0, 1 << 1, 1 << 7
@@ -52,15 +53,11 @@ class ExceptionUnit:
         return self.m.nvic.exec_priority(*self.regs.read_many(_MASK_REGS))
 
     def vector(self, exc):
-        addr = self.m.scb.vtor + 4 * exc
-        try:
-            return struct.unpack("<I", self.uc.mem_read(addr, 4))[0]
-        except UcError:
-            return None
+        return self.regs.read_u32(self.m.scb.vtor + 4 * exc)
 
     # -- entry --------------------------------------------------------------------
     def take(self, exc, return_pc, *, tail_chain_lr=None):
-        uc, nv = self.uc, self.m.nvic
+        nv = self.m.nvic
         handler = self.vector(exc)
         if not handler or not handler & 1:
             raise self._fault_error(f"no valid vector for exception {exc} (vector table at "
@@ -68,35 +65,35 @@ class ExceptionUnit:
         if tail_chain_lr is not None:
             lr = tail_chain_lr
             self.m.counter.add(self.t["tail_chain"])
+            ids, vals = (), []
         else:
-            r = self.regs.read_many(_ENTRY_REGS)
-            ipsr, control, msp, psp, xpsr = r[6:]
+            fpu = self.m.scb.fpu_enabled()
+            r = self.regs.read_many(_ENTRY_FP_REGS if fpu else _ENTRY_REGS)
+            ipsr, control, msp, psp, xpsr = r[6:11]
             on_psp = ipsr == 0 and control & 2
             sp = psp if on_psp else msp
             align = 4 if (sp & 4) and (self.m.scb.ccr & 0x200) else 0
             frame = (sp - 32 - align) & 0xFFFFFFFF
-            vals = r[:6] + [return_pc & ~1, (xpsr & ~(1 << 9)) | (1 << 24) | (align and 1 << 9)]
-            try:
-                uc.mem_write(frame, struct.pack("<8I", *vals))
-            except UcError:
+            words = r[:6] + [return_pc & ~1, (xpsr & ~(1 << 9)) | (1 << 24) | (align and 1 << 9)]
+            if not self.regs.write_mem(frame, struct.pack("<8I", *words)):
                 raise self._fault_error(f"stacking error: frame at 0x{frame:08x} is not writable RAM "
                                         f"(stack overflow or bad SP)", return_pc, lockup=True)
-            self.fp_shadow.append((frame, self.regs.read_many(_FP_REGS) if self.m.scb.fpu_enabled() else None,
-                                   control & 4))
-            if control & 6:  # handler: main stack, no active FP context (CONTROL.SPSEL, FPCA = 0)
-                self.regs.write(arm.UC_ARM_REG_CONTROL, control & ~6)
+            self.fp_shadow.append((frame, r[11:] if fpu else None, control & 4))
+            # handler: main stack, no active FP context (CONTROL.SPSEL, FPCA = 0)
+            ids, vals = ((arm.UC_ARM_REG_CONTROL,), [control & ~6]) if control & 6 else ((), [])
             if on_psp:
-                self.regs.write(arm.UC_ARM_REG_PSP, frame)
+                ids, vals = ids + (arm.UC_ARM_REG_PSP,), vals + [frame]
             else:
-                self.regs.write(arm.UC_ARM_REG_MSP, frame)
-                self.regs.write(arm.UC_ARM_REG_SP, frame)
+                ids, vals = ids + (arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_SP), vals + [frame, frame]
             lr = 0xFFFFFFF1 if ipsr else (0xFFFFFFFD if on_psp else 0xFFFFFFF9)
             self.m.counter.add(self.t["exception_entry"])
         nv.activate(exc)
         if self.m.trace is not None:
             self.m.trace(f"enter exception {exc} ({self.image.symbol(handler & ~1)}) from "
                          f"{'tail-chain' if tail_chain_lr is not None else self.image.symbol(return_pc) or hex(return_pc)}")
-        self.regs.write_many((arm.UC_ARM_REG_LR, arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_PC), (lr, exc, handler | 1))
+        # one batch, in the order the registers were always written
+        self.regs.write_many(ids + (arm.UC_ARM_REG_LR, arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_PC),
+                             vals + [lr, exc, handler | 1])
         self.m.counter.st.no_taken_once = 1
 
     def try_take_pending(self, return_pc) -> bool:
@@ -111,8 +108,8 @@ class ExceptionUnit:
 
     # -- return -------------------------------------------------------------------
     def exception_return(self, exc_return):
-        uc, nv = self.uc, self.m.nvic
-        cur = self._r(arm.UC_ARM_REG_IPSR)
+        nv = self.m.nvic
+        cur, msp, psp, control = self.regs.read_many(_RETURN_REGS)
         done = cur if cur in nv.active else (nv.active[-1] if nv.active else cur)
         nv.deactivate(done)
         if self.fault is not None and done == self.fault.get("exc"):
@@ -125,26 +122,28 @@ class ExceptionUnit:
                 return
         to_thread = exc_return & 8
         use_psp = exc_return & 4
-        sp = self._r(arm.UC_ARM_REG_PSP if use_psp else arm.UC_ARM_REG_MSP)
-        try:
-            vals = struct.unpack("<8I", uc.mem_read(sp, 32))
-        except UcError:
+        sp = psp if use_psp else msp
+        data = self.regs.read_mem(sp, 32)
+        if data is None:
             raise self._fault_error(f"unstacking error: frame at 0x{sp:08x} unreadable", self.m.pc(), lockup=True)
+        vals = struct.unpack("<8I", data)
         xpsr = vals[7]
         new_sp = sp + 32 + (4 if xpsr & (1 << 9) else 0)
-        control = self._r(arm.UC_ARM_REG_CONTROL) & ~4
+        control &= ~4
+        ids, values = (), []
         if self.fp_shadow:
             frame, fregs, fpca = self.fp_shadow.pop()
             if fregs is not None and frame == sp:
-                self.regs.write_many(_FP_REGS, fregs)
+                ids, values = _FP_REGS, list(fregs)
                 control |= fpca
-        ids = _FRAME_REGS + (arm.UC_ARM_REG_PSP if use_psp else arm.UC_ARM_REG_MSP,)
-        self.regs.write_many(ids, list(vals[:6]) + [new_sp])
+        ids += _FRAME_REGS + (arm.UC_ARM_REG_PSP if use_psp else arm.UC_ARM_REG_MSP,)
+        values += list(vals[:6]) + [new_sp]
         if to_thread:
             control = (control | 2) if use_psp else (control & ~2)
-        self.regs.write(arm.UC_ARM_REG_CONTROL, control)
-        self.regs.write_many((arm.UC_ARM_REG_XPSR, arm.UC_ARM_REG_SP, arm.UC_ARM_REG_PC),
-                             ((xpsr & ~(1 << 9)) | (1 << 24), new_sp, vals[6] | 1))
+        # one batch, in the order the registers were always written
+        self.regs.write_many(ids + (arm.UC_ARM_REG_CONTROL, arm.UC_ARM_REG_XPSR, arm.UC_ARM_REG_SP,
+                                    arm.UC_ARM_REG_PC),
+                             values + [control, (xpsr & ~(1 << 9)) | (1 << 24), new_sp, vals[6] | 1])
         self.m.counter.add(self.t["exception_return"])
         self.m.counter.st.no_taken_once = 1
         if self.m.trace is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import os
 import re
 import warnings
 
@@ -59,6 +60,34 @@ def _model_for(entry, family):
     return None
 
 
+class _BlockInfos(dict):
+    """(addr, size) -> BlockInfo. Blocks decoded natively get their Python BlockInfo
+    (instruction list, per-instruction costs) only when asked for: precise CYCCNT
+    restarts, FPU-access faults and profiles."""
+
+    def __init__(self, machine):
+        super().__init__()
+        self._m = machine
+
+    def get(self, key, default=None):
+        info = dict.get(self, key)
+        if info is None:
+            addr, size = key
+            try:
+                code = bytes(self._m.uc.mem_read(addr, size))
+            except Exception:
+                return default
+            info = self._m.timer.block(addr, code)
+            self[key] = info
+        return info
+
+    def __getitem__(self, key):
+        info = self.get(key)
+        if info is None:
+            raise KeyError(key)
+        return info
+
+
 class Machine:
     def __init__(self, board: str, *, strict=True, on_line=None, data_timing=None):
         self.spec = boards.get(board)
@@ -83,7 +112,7 @@ class Machine:
         self.error: EmulationError | None = None
         self.unknown_access = None
         self.pending_stop = False
-        self.block_info = {}
+        self.block_info = _BlockInfos(self)
         self._precise = None      # (pc, cycles) while re-running a load that reads the time
         self._warned = set()
         self.trace = None         # callable(str) when tracing
@@ -99,6 +128,12 @@ class Machine:
         self.data_timing = fl.get("data_timing", "sampled") if data_timing is None else data_timing
         if self.data_timing == "exact":
             self.counter.hook_data_reads(self.flash_ranges)
+        if os.environ.get("BOARDTWIN_NATIVE_DECODE", "1") != "0":
+            # New blocks are decoded by the native hook; Python's _decode_block is the
+            # reference (tests/emulate/test_native_decode.py) and the fallback.
+            self.counter.enable_native_decode(self.timing, _CS_TO_UC, self.flash_ranges,
+                                              data_sampled=self.data_timing == "sampled",
+                                              fetch_line_bytes=fl["line_bytes"])
         self.memory_timing_changed()
         self.fpu_access_changed()
 
@@ -313,8 +348,11 @@ class Machine:
             self.trace(f"flash timing: {ws} stall cycles per miss, I-cache {'on' if ic_on else 'off'}, "
                        f"D-cache {'on' if dc_on else 'off'}, prefetch {'on' if f.prefetch else 'off'}")
         st.ws, st.dws = ws, ws
+        if st.ic.on != int(ic_on):
+            st.ic_version += 1  # the native hook's all-lines-hit shortcut must re-check
         st.ic.on, st.dc.on = int(ic_on), int(dc_on)
         self._prefetch = f.prefetch
+        self.counter.set_prefetch(f.prefetch)
         if changed:
             # per-block sequential stalls depend on wait states / prefetch
             self.counter.flush()

@@ -92,7 +92,7 @@ class Runner:
 
     # -- hooks --------------------------------------------------------------------
     def _on_interrupt(self, uc, intno, _ud):
-        pc = uc.reg_read(arm.UC_ARM_REG_PC)
+        pc = self.m.regs.read(arm.UC_ARM_REG_PC)
         try:
             if intno in (3, 8) and pc >= 0xFFFFFFE0:  # 8 = EXCP_EXCEPTION_EXIT with FP state active
                 self.exc.exception_return(pc | 1)

@@ -1,10 +1,18 @@
 /* Native unicorn block hook: adds the cached cost of each basic block to the cycle
  * counter, models instruction fetch stalls (flash wait states, ART / L1 I-cache) and
- * stops emulation at the next timer deadline.  Python runs only when a block is seen
- * for the first time (miss callback) or when this hook stops the engine.
- * Kept free of Python and unicorn headers: everything it needs arrives in bt_state. */
+ * stops emulation at the next timer deadline.  A block seen for the first time is
+ * decoded here too (capstone's C API, the same classification as cycles/timing.py),
+ * so Python runs only when this hook stops the engine; the Python decoder (miss
+ * callback) is the reference and the fallback.
+ * Kept free of Python and unicorn headers: everything it needs arrives in bt_state
+ * (unicorn and capstone functions as pointers taken from their Python bindings). */
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#ifndef BT_NO_DECODER
+#include <capstone/capstone.h>
+#endif
 
 /* Keep in sync with the cdef in native.py. */
 typedef struct {
@@ -18,7 +26,8 @@ typedef struct {
     uint32_t entry_pen;       /* extra refill when entered by a branch (unaligned 32-bit target) */
     uint32_t data_pen;        /* expected flash data-read stall, 1/256 cycles (sampled model) */
     uint64_t execs, cycles;   /* profile: executions, cycles incl. dynamic stalls */
-} bt_block;
+    uint64_t ic_ver;          /* I-cache version after this block last ran (see bt_block_hook) */
+} bt_block;                   /* 64 bytes: an entry never straddles two host cache lines */
 
 enum { BT_B_USED = 1, BT_B_FPU = 2, BT_B_FLASH = 4 };
 enum { BT_STOP_NONE = 0, BT_STOP_DEADLINE = 1, BT_STOP_REQUEST = 2, BT_STOP_FPU = 3 };
@@ -60,6 +69,12 @@ typedef struct {
     int (*reg_read)(void *uc, int regid, void *value);
     uint32_t last_addr, last_size;
     int32_t last_index;
+    /* table bookkeeping (the table and seq_stall are malloc'ed here, see bt_table_init) */
+    uint32_t count, seq_used, seq_len;
+    struct bt_dec *dec;       /* native decoder, NULL: Python decodes (miss callback) */
+    uint64_t ic_version;      /* bumped whenever the most recent line of any I-cache set changes
+                               * (and by Python on invalidation); never 0 */
+    uint32_t ic_shortcut;     /* 1: skip the tag checks of a block whose lines are known to hit */
 } bt_state;
 
 static inline uint32_t bt_hash(uint32_t a) { return (a >> 1) * 2654435761u; }
@@ -78,6 +93,515 @@ static inline int32_t bt_find(bt_state *st, uint32_t addr, uint32_t size)
 }
 
 int32_t bt_lookup(bt_state *st, uint32_t addr, uint32_t size) { return bt_find(st, addr, size); }
+
+/* ---- block table (open addressing; Python reads it through cffi) ---------------- */
+
+static void bt_place(bt_block *t, uint32_t mask, const bt_block *rec)
+{
+    uint32_t i = bt_hash(rec->addr) & mask;
+    while (t[i].flags & BT_B_USED)
+        i = (i + 1) & mask;
+    t[i] = *rec;
+}
+
+/* (Re)allocate an empty table of `cap` entries (a power of two); forgets all blocks. */
+static bt_block *bt_table_alloc(uint32_t cap)
+{
+    bt_block *t = (bt_block *)aligned_alloc(64, (size_t)cap * sizeof(bt_block));
+    if (t)
+        memset(t, 0, (size_t)cap * sizeof(bt_block));
+    return t;
+}
+
+int32_t bt_table_init(bt_state *st, uint32_t cap)
+{
+    bt_block *t = bt_table_alloc(cap);
+    if (!t)
+        return -1;
+    free(st->table);
+    st->table = t;
+    st->mask = cap - 1;
+    st->count = 0;
+    st->seq_used = 1;
+    st->last_index = -1;
+    st->last_addr = 0xFFFFFFFFu;
+    if (!st->seq_stall) {
+        st->seq_stall = (uint16_t *)calloc(1u << 16, sizeof(uint16_t));
+        if (!st->seq_stall)
+            return -1;
+        st->seq_len = 1u << 16;
+    }
+    return 0;
+}
+
+void bt_table_free(bt_state *st)
+{
+    free(st->table);
+    free(st->seq_stall);
+    st->table = NULL;
+    st->seq_stall = NULL;
+    st->mask = st->count = st->seq_len = 0;
+}
+
+/* Insert a block (key must be absent); returns its index or -1 (out of memory).
+ * Growing the table moves entries: indices handed out before are then stale. */
+int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
+{
+    if ((st->count + 1) * 2 > st->mask + 1) {
+        uint32_t cap = (st->mask + 1) * 4, k;
+        bt_block *t = bt_table_alloc(cap);
+        if (!t)
+            return -1;
+        for (k = 0; k <= st->mask; k++)
+            if (st->table[k].flags & BT_B_USED)
+                bt_place(t, cap - 1, &st->table[k]);
+        free(st->table);
+        st->table = t;
+        st->mask = cap - 1;
+        st->last_addr = 0xFFFFFFFFu;
+        st->last_index = -1;
+    }
+    bt_block b = *rec;
+    b.flags |= BT_B_USED;
+    b.seq_off = 0;
+    if (fetch && b.nlines) {
+        if (st->seq_used + b.nlines > st->seq_len) {
+            uint32_t len = st->seq_len * 2;
+            while (st->seq_used + b.nlines > len) len *= 2;
+            uint16_t *n = (uint16_t *)realloc(st->seq_stall, len * sizeof(uint16_t));
+            if (!n)
+                return -1;
+            st->seq_stall = n;
+            st->seq_len = len;
+        }
+        b.seq_off = st->seq_used;
+        memcpy(st->seq_stall + b.seq_off, fetch, b.nlines * sizeof(uint16_t));
+        st->seq_used += b.nlines;
+    }
+    uint32_t i = bt_hash(b.addr) & st->mask;
+    while (st->table[i].flags & BT_B_USED)
+        i = (i + 1) & st->mask;
+    st->table[i] = b;
+    st->count++;
+    return (int32_t)i;
+}
+
+/* ---- native block decoder: a C port of cycles/timing.py BlockTimer.block() plus
+ * Machine._sampled_data_penalty / _fetch_stalls.  Must give identical results
+ * (tests/emulate/test_native_decode.py compares them). ---------------------------- */
+
+enum { K_ALU, K_LOAD, K_STORE, K_BRANCH_LOAD, K_DUAL, K_MULTI, K_BRANCH_MULTI, K_BRANCH, K_TABLE,
+       K_DIV, K_MUL, K_IT, K_NOP, K_BARRIER, K_WFI, K_SYSTEM, K_FP, K_FP_MEM, K_BRANCH_ALU };
+/* cost table order: keep in sync with COST_NAMES in native.py */
+enum { C_ALU, C_IT, C_NOP, C_MUL, C_DIV, C_LOAD, C_STORE, C_LOAD_DUAL, C_MULTIPLE_BASE, C_BRANCH,
+       C_TABLE_BRANCH, C_BARRIER, C_SYSTEM, C_WFI, C_FP_ALU, C_FP_MAC, C_FP_DIV, C_FP_LOAD,
+       C_FP_MULTIPLE_BASE, C_FP_MOV_PAIR, C_N };
+
+#ifndef BT_NO_DECODER
+typedef size_t (*bt_cs_disasm_fn)(size_t, const uint8_t *, size_t, uint64_t, size_t, cs_insn **);
+typedef void (*bt_cs_free_fn)(cs_insn *, size_t);
+typedef int (*bt_cs_regs_fn)(size_t, const cs_insn *, uint16_t *, uint8_t *, uint16_t *, uint8_t *);
+typedef int (*bt_mem_read_fn)(void *uc, uint64_t addr, void *buf, uint64_t size);
+
+#endif
+
+typedef struct bt_dec {
+    size_t csh;               /* capstone handle: ARM, THUMB | MCLASS, detail on */
+    /* capstone's cs_disasm, cs_free, cs_regs_access and unicorn's uc_mem_read */
+    void *cs_disasm, *cs_free, *cs_regs_access, *mem_read;
+    int32_t cost[C_N];
+    int32_t refill, refill_unaligned_wide, pipelined_load_store, load_use_stall, dual_issue;
+    int32_t cs_to_uc[128];    /* capstone register -> unicorn register id, -1: none */
+    uint32_t flash_lo[8], flash_hi[8], nflash;
+    uint32_t data_sampled;    /* data_timing == "sampled" */
+    uint32_t prefetch;        /* FLASH_ACR.PRFTEN as the machine last saw it */
+    uint32_t fetch_line_bytes;
+    uint32_t enabled;
+    uint64_t decoded;         /* statistics */
+    void *scratch;            /* bt_scratch, malloc'ed on first use (per machine: emulations
+                               * in several threads run the hook concurrently) */
+} bt_dec;
+
+/* result of bt_decode (also the test interface) */
+typedef struct {
+    uint32_t cost, ninsn, taken_pen, entry_pen, has_fpu, data_pen, in_flash, nlines;
+    uint16_t fetch[1024];
+    int32_t icost[2100];      /* per-instruction cost */
+    int32_t ikind[2100];
+} bt_decoded;
+
+#ifndef BT_NO_DECODER
+typedef struct { uint64_t w[2]; } bt_regs;
+
+typedef struct {
+    uint32_t addr, size;
+    int32_t kind, cost;
+    bt_regs rd, wr, ar;       /* registers read, written, forming the address */
+    int32_t mem_base, mem_disp, mem_bytes;
+} bt_insn;
+
+typedef struct {
+    bt_insn xs[2100];
+    uint8_t code[8192];
+    bt_decoded out;
+} bt_scratch;
+
+static bt_scratch *bt_get_scratch(bt_dec *d)
+{
+    if (!d->scratch)
+        d->scratch = calloc(1, sizeof(bt_scratch));
+    return (bt_scratch *)d->scratch;
+}
+
+
+static inline int rs_has(const bt_regs *r, int reg) { return reg >= 0 && reg < 128 && ((r->w[reg >> 6] >> (reg & 63)) & 1); }
+static inline void rs_add(bt_regs *r, int reg) { if (reg > 0 && reg < 128) r->w[reg >> 6] |= 1ull << (reg & 63); }
+static inline int rs_meet(const bt_regs *a, const bt_regs *b) { return ((a->w[0] & b->w[0]) | (a->w[1] & b->w[1])) != 0; }
+
+static int in_list(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (!strcmp(s, *list)) return 1;
+    return 0;
+}
+static int starts(const char *s, const char *p) { return !strncmp(s, p, strlen(p)); }
+static int in_list_prefix(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (starts(s, *list)) return 1;
+    return 0;
+}
+
+static const char *const L_LOADS[] = {"ldr", "ldrb", "ldrh", "ldrsb", "ldrsh", "ldrex", "ldrexb", "ldrexh",
+    "ldrt", "ldrbt", "ldrht", "ldrsbt", "ldrsht", "lda", "ldab", "ldah", "pld", "pli", 0};
+static const char *const L_STORES[] = {"str", "strb", "strh", "strex", "strexb", "strexh", "strt", "strbt",
+    "strht", "stl", "stlb", "stlh", 0};
+static const char *const L_DUAL[] = {"ldrd", "strd", 0};
+static const char *const L_MULTI[] = {"ldm", "ldmia", "ldmdb", "ldmfd", "ldmea", "stm", "stmia", "stmdb",
+    "stmfd", "stmea", "push", "pop", 0};
+static const char *const L_BRANCH[] = {"b", "bl", "bx", "blx", "cbz", "cbnz", 0};
+static const char *const L_TABLE[] = {"tbb", "tbh", 0};
+static const char *const L_DIV[] = {"sdiv", "udiv", 0};
+static const char *const L_BARRIER[] = {"dmb", "dsb", "isb", 0};
+static const char *const L_SYSTEM[] = {"mrs", "msr", "cpsid", "cpsie", "svc", "bkpt", "sev", "yield", "udf", 0};
+static const char *const L_WFI[] = {"wfi", "wfe", 0};
+static const char *const L_FP_MAC[] = {"vmla", "vmls", "vnmla", "vnmls", "vfma", "vfms", "vfnma", "vfnms", 0};
+static const char *const L_FP_DIV[] = {"vdiv", "vsqrt", 0};
+static const char *const L_FP_LOAD[] = {"vldr", "vstr", 0};
+static const char *const L_FP_MULTI[] = {"vldm", "vldmia", "vldmdb", "vstm", "vstmia", "vstmdb", "vpush", "vpop", 0};
+static const char *const L_MUL_PREFIX[] = {"mul", "mla", "mls", "smul", "smla", "smls", "smmul", "smmla", "smmls",
+    "umul", "umla", "umaal", "smuad", "smusd", 0};
+static const char *const L_CONDS[] = {"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs", "vc", "hi", "ls",
+    "ge", "lt", "gt", "le", "al", 0};
+
+static void bt_classify(const bt_dec *d, const cs_insn *ins, bt_insn *x)
+{
+    const cs_arm *arm = &ins->detail->arm;
+    char m[32], stem[32];
+    size_t n = strcspn(ins->mnemonic, ".");
+    if (n > 31) n = 31;
+    memcpy(m, ins->mnemonic, n);
+    m[n] = 0;
+    uint16_t r[64], w[64];
+    uint8_t nr = 0, nw = 0, k;
+    memset(x, 0, sizeof *x);
+    x->addr = (uint32_t)ins->address;
+    x->size = ins->size;
+    if (((bt_cs_regs_fn)d->cs_regs_access)(d->csh, ins, r, &nr, w, &nw) == 0) {
+        for (k = 0; k < nr; k++) rs_add(&x->rd, r[k]);
+        for (k = 0; k < nw; k++) rs_add(&x->wr, w[k]);
+    }
+    int cond = arm->cc != ARM_CC_AL && strcmp(m, "b") != 0;
+    strcpy(stem, m);
+    size_t sl = strlen(stem);
+    if (cond && sl > 2 && in_list(stem + sl - 2, L_CONDS)) {
+        stem[sl - 2] = 0;
+        sl -= 2;
+    }
+    if (sl > 0 && stem[sl - 1] == 's') {
+        stem[sl - 1] = 0;
+        if (strcmp(stem, "mul") && strcmp(stem, "mla"))
+            stem[sl - 1] = 's';
+    }
+    const int32_t *c = d->cost;
+    int pc_written = rs_has(&x->wr, ARM_REG_PC);
+    int nops = arm->op_count, i;
+    const cs_arm_op *mem = NULL;
+    int nreg = 0;
+    for (i = 0; i < nops; i++) {
+        if (arm->operands[i].type == ARM_OP_MEM && !mem) mem = &arm->operands[i];
+        if (arm->operands[i].type == ARM_OP_REG) nreg++;
+    }
+    x->kind = K_ALU;
+    x->cost = 1;
+    if (in_list(stem, L_LOADS) || in_list(stem, L_STORES)) {
+        int load = in_list(stem, L_LOADS);
+        x->kind = load ? K_LOAD : K_STORE;
+        x->cost = load ? c[C_LOAD] : c[C_STORE];
+        if (mem) {
+            rs_add(&x->ar, mem->mem.base);
+            rs_add(&x->ar, mem->mem.index);
+            if (load) {
+                x->mem_base = mem->mem.base;
+                x->mem_disp = mem->mem.disp;
+                x->mem_bytes = (starts(stem, "ldrb") || starts(stem, "ldrsb")) ? 1
+                             : (starts(stem, "ldrh") || starts(stem, "ldrsh")) ? 2 : 4;
+            }
+        }
+        if (load && pc_written)
+            x->kind = K_BRANCH_LOAD;
+    } else if (in_list(stem, L_DUAL)) {
+        x->kind = K_DUAL;
+        x->cost = c[C_LOAD_DUAL];
+        if (!strcmp(stem, "ldrd") && mem) {
+            x->mem_base = mem->mem.base;
+            x->mem_disp = mem->mem.disp;
+            x->mem_bytes = 8;
+        }
+    } else if (in_list(stem, L_MULTI) || starts(stem, "ldm") || starts(stem, "stm")) {
+        int nn = nreg - ((!strcmp(stem, "push") || !strcmp(stem, "pop")) ? 0 : 1);
+        if (nn < 1) nn = 1;
+        x->kind = K_MULTI;
+        x->cost = c[C_MULTIPLE_BASE] + nn;
+        if (starts(stem, "ldm")) {
+            x->mem_base = nops > 0 ? arm->operands[0].reg : 0;
+            x->mem_bytes = 4 * nn;
+        }
+        if (pc_written)
+            x->kind = K_BRANCH_MULTI;
+    } else if (in_list(stem, L_BRANCH)) {
+        x->kind = K_BRANCH; x->cost = c[C_BRANCH];
+    } else if (in_list(stem, L_TABLE)) {
+        x->kind = K_TABLE; x->cost = c[C_TABLE_BRANCH];
+    } else if (in_list(stem, L_DIV)) {
+        x->kind = K_DIV; x->cost = c[C_DIV];
+    } else if (in_list_prefix(stem, L_MUL_PREFIX)) {
+        x->kind = K_MUL; x->cost = c[C_MUL];
+    } else if (!strcmp(stem, "it")) {
+        x->kind = K_IT; x->cost = c[C_IT];
+    } else if (!strcmp(stem, "nop")) {
+        x->kind = K_NOP; x->cost = c[C_NOP];
+    } else if (in_list(stem, L_BARRIER)) {
+        x->kind = K_BARRIER; x->cost = c[C_BARRIER];
+    } else if (in_list(stem, L_WFI)) {
+        x->kind = K_WFI; x->cost = c[C_WFI];
+    } else if (in_list(stem, L_SYSTEM)) {
+        x->kind = K_SYSTEM; x->cost = c[C_SYSTEM];
+    } else if (m[0] == 'v') {
+        x->kind = K_FP;
+        if (in_list(stem, L_FP_MAC)) {
+            x->cost = c[C_FP_MAC];
+        } else if (in_list(stem, L_FP_DIV)) {
+            x->cost = c[C_FP_DIV];
+        } else if (in_list(stem, L_FP_LOAD)) {
+            int wide = 0;
+            for (i = 0; i < nops; i++)
+                if (arm->operands[i].type == ARM_OP_REG && arm->operands[i].reg >= ARM_REG_D0
+                    && arm->operands[i].reg <= ARM_REG_D31)
+                    wide = 1;
+            x->kind = K_FP_MEM;
+            x->cost = c[C_FP_LOAD] + wide;
+        } else if (in_list(stem, L_FP_MULTI)) {
+            int nn = 0;
+            for (i = 0; i < nops; i++) {
+                if (arm->operands[i].type != ARM_OP_REG) continue;
+                int rg = arm->operands[i].reg;
+                if (rg >= ARM_REG_D0 && rg <= ARM_REG_D31) nn += 2;
+                else if (rg >= ARM_REG_S0 && rg <= ARM_REG_S31) nn += 1;
+            }
+            x->kind = K_FP_MEM;
+            x->cost = c[C_FP_MULTIPLE_BASE] + (nn < 1 ? 1 : nn);
+        } else if (!strcmp(stem, "vmov") && nreg >= 3) {
+            x->cost = c[C_FP_MOV_PAIR];
+        } else {
+            x->cost = c[C_FP_ALU];
+        }
+    } else {
+        x->kind = K_ALU; x->cost = c[C_ALU];
+        if (pc_written)
+            x->kind = K_BRANCH_ALU;
+    }
+}
+
+static int bt_in_flash(const bt_dec *d, uint32_t a)
+{
+    for (uint32_t k = 0; k < d->nflash; k++)
+        if (d->flash_lo[k] <= a && a < d->flash_hi[k]) return 1;
+    return 0;
+}
+
+static int is_fpu_kind(int k) { return k == K_FP || k == K_FP_MEM; }
+
+/* Decode `code` (the block at addr) into *out.  uc: for sampling load base registers
+ * (NULL: registers read as 0).  Returns 0, or -1 if the block is too long. */
+int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, uint32_t size, bt_decoded *out)
+{
+    bt_dec *d = st->dec;
+    bt_scratch *sc = bt_get_scratch(d);
+    if (!sc)
+        return -1;
+    bt_insn *xs = sc->xs;
+    cs_insn *insn = NULL;
+    size_t n = ((bt_cs_disasm_fn)d->cs_disasm)(d->csh, code, size, addr, 0, &insn), i;
+    memset(out, 0, offsetof(bt_decoded, fetch));
+    if (n > 2100) { ((bt_cs_free_fn)d->cs_free)(insn, n); return -1; }
+    for (i = 0; i < n; i++)
+        bt_classify(d, &insn[i], &xs[i]);
+    if (n) ((bt_cs_free_fn)d->cs_free)(insn, n);
+    d->decoded++;
+    /* Load/store pipelining (M4) */
+    if (d->pipelined_load_store)
+        for (i = 0; i + 1 < n; i++) {
+            bt_insn *a = &xs[i], *b = &xs[i + 1];
+            if (a->kind == K_LOAD && (b->kind == K_LOAD || b->kind == K_STORE) && !rs_meet(&a->wr, &b->ar))
+                b->cost = b->cost - 1 > 1 ? b->cost - 1 : 1;
+        }
+    /* Load-use interlock (M7) */
+    if (d->load_use_stall)
+        for (i = 0; i + 1 < n; i++) {
+            bt_insn *a = &xs[i], *b = &xs[i + 1];
+            if (a->kind == K_LOAD || a->kind == K_DUAL || a->kind == K_FP_MEM) {
+                bt_regs w = a->wr;
+                w.w[ARM_REG_SP >> 6] &= ~(1ull << (ARM_REG_SP & 63));
+                if (rs_meet(&w, &b->rd))
+                    b->cost += d->load_use_stall;
+            }
+        }
+    /* Dual issue (M7) */
+    if (d->dual_issue) {
+        i = 0;
+        while (i + 1 < n) {
+            bt_insn *a = &xs[i], *b = &xs[i + 1];
+#define PAIRABLE(k) ((k) == K_ALU || (k) == K_LOAD || (k) == K_STORE || (k) == K_MUL || (k) == K_NOP || (k) == K_FP)
+            int memops = (a->kind == K_LOAD || a->kind == K_STORE) + (b->kind == K_LOAD || b->kind == K_STORE);
+            bt_regs u;
+            u.w[0] = b->rd.w[0] | b->wr.w[0];
+            u.w[1] = b->rd.w[1] | b->wr.w[1];
+            u.w[ARM_REG_CPSR >> 6] &= ~(1ull << (ARM_REG_CPSR & 63));
+            if (PAIRABLE(a->kind) && PAIRABLE(b->kind) && memops <= 1 && !rs_meet(&a->wr, &u)
+                && a->cost == 1 && b->cost == 1) {
+                b->cost = 0;
+                i += 2;
+            } else {
+                i += 1;
+            }
+#undef PAIRABLE
+        }
+    }
+    uint32_t cost = 0;
+    for (i = 0; i < n; i++) {
+        cost += (uint32_t)xs[i].cost;
+        if (is_fpu_kind(xs[i].kind)) out->has_fpu = 1;
+        out->icost[i] = xs[i].cost;
+        out->ikind[i] = xs[i].kind;
+    }
+    if (n) {
+        int k = xs[n - 1].kind;
+        if (k == K_BRANCH || k == K_TABLE || k == K_BRANCH_LOAD || k == K_BRANCH_MULTI || k == K_BRANCH_ALU)
+            out->taken_pen = (uint32_t)d->refill;
+        if (xs[0].size == 4 && addr % 4 == 2)
+            out->entry_pen = (uint32_t)d->refill_unaligned_wide;
+    }
+    out->cost = cost;
+    out->ninsn = (uint32_t)n;
+    /* expected flash data-read stall (Machine._sampled_data_penalty) */
+    if (d->data_sampled && st->dws) {
+        uint32_t dws = st->dws, line = st->dc.on ? 1u << st->dc.line_shift : 0, pen = 0;
+        bt_regs written = {{0, 0}};
+        for (i = 0; i < n; i++) {
+            bt_insn *x = &xs[i];
+            if (x->mem_bytes && x->mem_base) {
+                int have = 0;
+                uint32_t a = 0;
+                if (x->mem_base == ARM_REG_PC) {
+                    a = ((x->addr + 4) & ~3u) + (uint32_t)x->mem_disp;
+                    have = 1;
+                } else if (!rs_has(&written, x->mem_base)) {
+                    int reg = x->mem_base < 128 ? d->cs_to_uc[x->mem_base] : -1;
+                    if (reg >= 0) {
+                        uint64_t v = 0;
+                        if (uc) st->reg_read(uc, reg, &v);
+                        a = (uint32_t)v + (uint32_t)x->mem_disp;
+                        have = 1;
+                    }
+                }
+                if (have && bt_in_flash(d, a)) {
+                    uint32_t b = (uint32_t)x->mem_bytes;
+                    pen += line ? 256u * dws * (b < line ? b : line) / line : 256u * dws;
+                }
+            }
+            written.w[0] |= x->wr.w[0];
+            written.w[1] |= x->wr.w[1];
+        }
+        out->data_pen = pen;
+    }
+    /* fetch-line stalls of a flash block (Machine._fetch_stalls) */
+    if (bt_in_flash(d, addr)) {
+        uint32_t L = d->fetch_line_bytes, ws = st->ws;
+        uint32_t first = addr & ~(L - 1), last = (addr + size - 1) & ~(L - 1), line, k = 0;
+        out->in_flash = 1;
+        for (line = first; line <= last; line += L, k++) {
+            if (k >= sizeof out->fetch / sizeof out->fetch[0]) return -1;
+            uint32_t v;
+            if (d->prefetch) {
+                int64_t prev = 0;
+                if (line == first) {
+                    prev = L / 2;
+                } else {
+                    for (i = 0; i < n; i++)
+                        if (line - L <= xs[i].addr && xs[i].addr < line) prev += xs[i].cost;
+                }
+                int64_t s = (int64_t)ws + 1 - prev;
+                v = ws ? (uint32_t)(s > 0 ? s : 0) : 0;
+            } else {
+                v = ws;
+            }
+            out->fetch[k] = (uint16_t)v;
+            if (line + L < line) { k++; break; }   /* wrapped at 4 GB */
+        }
+        out->nlines = k;
+    }
+    return 0;
+}
+
+/* First execution of a block: decode it natively and insert it. -1: let Python do it. */
+static __attribute__((noinline)) int32_t bt_native_miss(bt_state *st, void *uc, uint32_t addr, uint32_t size)
+{
+    bt_dec *d = st->dec;
+    bt_scratch *sc = bt_get_scratch(d);
+    if (!sc)
+        return -1;
+    uint8_t *code = sc->code;
+    bt_decoded *o = &sc->out;
+    if (size > sizeof sc->code || ((bt_mem_read_fn)d->mem_read)(uc, addr, code, size) != 0)
+        return -1;
+    if (bt_decode(st, uc, addr, code, size, o) != 0)
+        return -1;
+    bt_block rec;
+    memset(&rec, 0, sizeof rec);
+    rec.addr = addr;
+    rec.size = size;
+    rec.cost = o->cost;
+    rec.ninsn = o->ninsn;
+    rec.flags = (o->has_fpu ? BT_B_FPU : 0) | (o->in_flash ? BT_B_FLASH : 0);
+    rec.taken_pen = o->taken_pen;
+    rec.nlines = o->in_flash ? o->nlines : 0;
+    rec.entry_pen = o->entry_pen;
+    rec.data_pen = o->data_pen;
+    return bt_insert(st, &rec, o->in_flash ? o->fetch : NULL);
+}
+#else  /* built without capstone's headers: Python decodes every block */
+int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, uint32_t size, bt_decoded *out)
+{
+    (void)st; (void)uc; (void)addr; (void)code; (void)size; (void)out;
+    return -1;
+}
+static int32_t bt_native_miss(bt_state *st, void *uc, uint32_t addr, uint32_t size)
+{
+    (void)st; (void)uc; (void)addr; (void)size;
+    return -1;
+}
+#endif
 
 /* Returns 1 on a hit.  Small set-associative cache with LRU by move-to-front. */
 static inline int bt_cache_access(bt_cache *c, uint32_t addr)
@@ -158,18 +682,13 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
     uint32_t addr = (uint32_t)address;
     if (__builtin_expect(st->cycles >= st->deadline, 0) && bt_attention(st, uc))
         return;
-    int32_t i;
-    if (addr == st->last_addr && size == st->last_size)
-        i = st->last_index;   /* loops: the same block again */
-    else
-        i = bt_find(st, addr, size);
+    int32_t i = bt_find(st, addr, size);
     if (__builtin_expect(i < 0, 0)) {
-        i = st->miss(addr, size);
+        i = st->dec && st->dec->enabled ? bt_native_miss(st, uc, addr, size) : -1;
+        if (i < 0)
+            i = st->miss(addr, size);
         if (i < 0) { st->stop_reason = BT_STOP_REQUEST; st->emu_stop(uc); return; }
     }
-    st->last_addr = addr;
-    st->last_size = size;
-    st->last_index = i;
     bt_block *b = &st->table[i];
     if ((b->flags & BT_B_FPU) && !st->fpu_enabled) {
         st->stop_reason = BT_STOP_FPU;
@@ -178,23 +697,45 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
         st->emu_stop(uc);
         return;
     }
-    uint32_t taken = addr != st->prev_end;
-    uint64_t cost = b->cost;
-    if (st->no_taken_once) {
-        st->no_taken_once = 0;
-        taken = 0;
-    } else if (taken && st->prev_taken_pen) {
-        cost += st->prev_taken_pen + b->entry_pen;
-    }
+    /* taken: the block was entered by a branch, not by falling through */
+    uint32_t taken = (addr != st->prev_end) & ~st->no_taken_once;
+    st->no_taken_once = 0;
+    uint64_t cost = b->cost + (taken ? st->prev_taken_pen + (st->prev_taken_pen ? b->entry_pen : 0) : 0);
     if (b->flags & BT_B_FLASH) {
-        uint32_t L = 1u << st->ic.line_shift;
-        uint32_t line = addr & ~(L - 1);
-        for (uint32_t k = 0; k < b->nlines; k++, line += L) {
-            if (st->ic.on && bt_cache_access(&st->ic, line)) { st->cache_hits++; continue; }
-            st->cache_misses++;
-            uint32_t stall = (k == 0 && taken) ? st->ws : st->seq_stall[b->seq_off + k];
-            cost += stall;
-            st->fetch_stall_cycles += stall;
+        const uint32_t n = b->nlines;
+        if (st->ic.on && b->ic_ver == st->ic_version && st->ic_shortcut) {
+            /* The block's lines were each the most recent of their sets after it last ran
+             * and no set's most recent line changed since: all hit, nothing moves. */
+            st->cache_hits += n;
+        } else {
+            const uint32_t shift = st->ic.line_shift;
+            const uint16_t *seq = st->seq_stall + b->seq_off;
+            uint32_t line = addr >> shift, k = 0, misses = 0, stalls = 0;
+            if (st->ic.on) {
+                bt_cache *c = &st->ic;
+                for (; k < n; k++, line++) {
+                    /* bt_cache_access, fast path: the line is the most recent of its set */
+                    uint32_t *w = &c->tags[(line & c->set_mask) * c->ways];
+                    if (__builtin_expect(w[0] == ((line << 1) | 1u), 1))
+                        continue;
+                    st->ic_version++;
+                    if (bt_cache_access(c, line << shift))
+                        continue;
+                    misses++;
+                    stalls += (k == 0 && taken) ? st->ws : seq[k];
+                }
+                /* consecutive lines of one block fall in distinct sets if n <= sets */
+                if (n <= c->set_mask + 1)
+                    b->ic_ver = st->ic_version;
+            } else {
+                misses = n;
+                for (; k < n; k++)
+                    stalls += (k == 0 && taken) ? st->ws : seq[k];
+            }
+            st->cache_hits += n - misses;
+            st->cache_misses += misses;
+            cost += stalls;
+            st->fetch_stall_cycles += stalls;
         }
     }
     if (b->data_pen) {
@@ -205,11 +746,18 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
     }
     st->cycles += cost;
     st->insns += b->ninsn;
-    st->cur_addr = addr;
-    st->cur_cost = (uint32_t)cost;
     st->cur_index = i;
     st->prev_end = addr + size;
     st->prev_taken_pen = b->taken_pen;
     b->execs++;
     b->cycles += cost;
+}
+
+/* The hook's own address (ffi.addressof gives cffi's wrapper, one call more per block). */
+void *bt_block_hook_addr(void) { return (void *)bt_block_hook; }
+
+void bt_dec_free(struct bt_dec *d)
+{
+    free(d->scratch);
+    d->scratch = NULL;
 }

@@ -2,7 +2,10 @@
 
 The C file is compiled with cffi on first use into a per-user cache directory keyed
 by the source hash (so editing hook.c rebuilds it), then registered with unicorn's
-`uc_hook_add` directly. Python only runs on a block's first execution (`_miss`).
+`uc_hook_add` directly. New blocks are decoded in C (`enable_native_decode`, capstone's
+C API through the function pointers of its Python binding and the headers its wheel
+ships); without those headers, or with BOARDTWIN_NATIVE_DECODE=0, Python decodes a
+block on its first execution (`_miss`, the reference implementation).
 """
 from __future__ import annotations
 
@@ -14,7 +17,10 @@ import shutil
 import sys
 import sysconfig
 import tempfile
+import weakref
 from pathlib import Path
+
+import capstone
 
 from unicorn import UC_HOOK_BLOCK, UC_HOOK_MEM_READ
 from unicorn import arm_const as arm
@@ -28,11 +34,23 @@ _CDEF = """
 typedef struct {
     uint32_t addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen, data_pen;
     uint64_t execs, cycles;
+    uint64_t ic_ver;
 } bt_block;
 typedef struct {
     uint32_t *tags;
     uint32_t line_shift, set_mask, ways, on;
 } bt_cache;
+typedef struct bt_dec {
+    size_t csh;
+    void *cs_disasm, *cs_free, *cs_regs_access, *mem_read;
+    int32_t cost[20];
+    int32_t refill, refill_unaligned_wide, pipelined_load_store, load_use_stall, dual_issue;
+    int32_t cs_to_uc[128];
+    uint32_t flash_lo[8], flash_hi[8], nflash;
+    uint32_t data_sampled, prefetch, fetch_line_bytes, enabled;
+    uint64_t decoded;
+    void *scratch;
+} bt_dec;
 typedef struct {
     uint64_t cycles, insns, deadline, real_deadline;
     uint32_t stop_req, stop_reason, fpu_enabled, no_taken_once, prev_end, prev_taken_pen;
@@ -55,9 +73,25 @@ typedef struct {
     int (*reg_read)(void *uc, int regid, void *value);
     uint32_t last_addr, last_size;
     int32_t last_index;
+    uint32_t count, seq_used, seq_len;
+    struct bt_dec *dec;
+    uint64_t ic_version;
+    uint32_t ic_shortcut;
 } bt_state;
+typedef struct {
+    uint32_t cost, ninsn, taken_pen, entry_pen, has_fpu, data_pen, in_flash, nlines;
+    uint16_t fetch[1024];
+    int32_t icost[2100];
+    int32_t ikind[2100];
+} bt_decoded;
 int32_t bt_lookup(bt_state *st, uint32_t addr, uint32_t size);
+int32_t bt_table_init(bt_state *st, uint32_t cap);
+void bt_table_free(bt_state *st);
+int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch);
+int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, uint32_t size, bt_decoded *out);
 void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user);
+void *bt_block_hook_addr(void);
+void bt_dec_free(struct bt_dec *d);
 void bt_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user);
 """
 
@@ -73,6 +107,18 @@ def _cache_dir() -> Path:
 
 _lib = None
 
+# [cost] keys of platforms/timing/<core>.toml, in the order of the C enum C_* in hook.c
+COST_NAMES = ("alu", "it", "nop", "mul", "div", "load", "store", "load_dual", "multiple_base", "branch",
+              "table_branch", "barrier", "system", "wfi", "fp_alu", "fp_mac", "fp_div", "fp_load",
+              "fp_multiple_base", "fp_mov_pair")
+
+
+def _capstone_include() -> Path | None:
+    """capstone's C headers (shipped in the capstone wheel, capstone/include), or None:
+    the hook is then built without the native decoder and Python decodes every block."""
+    inc = Path(capstone.__file__).with_name("include")
+    return inc if (inc / "capstone" / "capstone.h").exists() else None
+
 
 def load_lib():
     """Compile (once per source hash) and import the cffi extension with the hook."""
@@ -82,7 +128,9 @@ def load_lib():
     import cffi
 
     src = _SRC.read_text()
-    tag = hashlib.sha256((src + _CDEF + sys.version).encode()).hexdigest()[:12]
+    cs_include = _capstone_include()
+    tag = hashlib.sha256((src + _CDEF + sys.version + capstone.__version__ + str(cs_include)).encode()
+                         ).hexdigest()[:12]
     name = f"_bt_cyclehook_{tag}"
     out = _cache_dir()
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
@@ -97,7 +145,8 @@ def load_lib():
     if not target.exists():
         ffi = cffi.FFI()
         ffi.cdef(_CDEF)
-        ffi.set_source(name, src, extra_compile_args=["-O2"])
+        ffi.set_source(name, src, include_dirs=[str(cs_include)] if cs_include else [],
+                       define_macros=[] if cs_include else [("BT_NO_DECODER", "1")], extra_compile_args=["-O2"])
         with tempfile.TemporaryDirectory(dir=out) as tmp:
             try:
                 built = ffi.compile(tmpdir=tmp, verbose=False)
@@ -112,6 +161,7 @@ def load_lib():
     spec = importlib.util.spec_from_file_location(name, target)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    mod.native_decoder = cs_include is not None
     _lib = mod
     return mod
 
@@ -121,6 +171,7 @@ class NativeCounter:
 
     def __init__(self, uc, on_miss, initial_capacity=1 << 14):
         mod = load_lib()
+        self._mod = mod
         self.ffi, self.lib = mod.ffi, mod.lib
         ffi = self.ffi
         self.uc = uc
@@ -135,18 +186,19 @@ class NativeCounter:
         self.st.reg_primask, self.st.reg_basepri, self.st.reg_faultmask = (
             arm.UC_ARM_REG_PRIMASK, arm.UC_ARM_REG_BASEPRI, arm.UC_ARM_REG_FAULTMASK)
         self.st.deadline = self.st.real_deadline = (1 << 64) - 1
+        self.st.ic_version = 1
+        # exact shortcut of the I-cache model (tests turn it off to compare)
+        self.st.ic_shortcut = 0 if os.environ.get("BOARDTWIN_IC_SHORTCUT") == "0" else 1
         self.st.last_index = -1
-        self._seq = ffi.new("uint16_t[]", 1 << 16)
-        self._seq_used = 1
-        self.st.seq_stall = self._seq
-        self._seq_len = 1 << 16
         self._alloc_table(initial_capacity)
+        weakref.finalize(self, self.lib.bt_table_free, self.st)
+        self._dec = None
         self.set_icache(line_bytes=16, sets=1, ways=1)
         self.set_dcache(line_bytes=16, sets=1, ways=1)
         self.error = None
         # Register the C function as the block hook for all addresses.
         self._hh = ctypes.c_size_t()
-        fn = int(ffi.cast("uintptr_t", ffi.addressof(self.lib, "bt_block_hook")))
+        fn = int(ffi.cast("uintptr_t", self.lib.bt_block_hook_addr()))
         user = int(ffi.cast("uintptr_t", self.st))
         status = _ucmod.uclib.uc_hook_add(uc._uch, ctypes.byref(self._hh), UC_HOOK_BLOCK,
                                           ctypes.c_void_p(fn), ctypes.c_void_p(user),
@@ -154,60 +206,90 @@ class NativeCounter:
         if status != 0:
             raise EmulationError(f"uc_hook_add for the native block hook failed ({status})")
 
-    # -- table management (Python owns the memory; C only reads) ----------------
+    # -- table management (C owns the memory: bt_table_init / bt_insert) --------
     def _alloc_table(self, cap):
-        self._table = self.ffi.new("bt_block[]", cap)
-        self.st.table = self._table
-        self.st.mask = cap - 1
-        self._count = 0
-        self._cap = cap
+        if self.lib.bt_table_init(self.st, cap) != 0:
+            raise MemoryError("native block table")
+
+    @property
+    def _table(self):
+        return self.st.table
+
+    @property
+    def _cap(self) -> int:
+        return self.st.mask + 1
 
     def flush(self):
         """Forget all block costs (timing inputs such as wait states changed)."""
         self._alloc_table(self._cap)
-        self.st.last_index = -1
-        self.st.last_addr = 0xFFFFFFFF
-        self._seq_used = 1
         self.blocks = {}
 
     def _insert(self, addr, size, info, fetch):
-        if (self._count + 1) * 2 > self._cap:
-            old = [(self._table[i], i) for i in range(self._cap) if self._table[i].flags & B_USED]
-            saved = [(b.addr, b.size, b.cost, b.ninsn, b.flags, b.taken_pen, b.nlines, b.seq_off,
-                      b.entry_pen, b.execs, b.cycles, b.data_pen) for b, _ in old]
-            self._alloc_table(self._cap * 4)
-            self.st.last_addr = 0xFFFFFFFF
-            for rec in saved:
-                self._place(*rec)
-        flags = B_USED | (B_FPU if info.has_fpu else 0)
-        nlines, seq_off = 0, 0
-        if fetch is not None:
-            flags |= B_FLASH
-            nlines = len(fetch)
-            if self._seq_used + nlines > self._seq_len:
-                new = self.ffi.new("uint16_t[]", self._seq_len * 2)
-                self.ffi.memmove(new, self._seq, self._seq_len * 2)
-                self._seq, self._seq_len = new, self._seq_len * 2
-                self.st.seq_stall = new
-            seq_off = self._seq_used
-            for k, v in enumerate(fetch):
-                self._seq[seq_off + k] = v
-            self._seq_used += nlines
-        return self._place(addr, size, info.cost, info.ninsn, flags, info.taken_pen, nlines, seq_off,
-                           info.entry_pen, 0, 0, getattr(info, "data_pen", 0))
-
-    def _place(self, addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen, execs, cycles,
-               data_pen=0):
-        mask = self.st.mask
-        i = (((addr >> 1) * 2654435761) & 0xFFFFFFFF) & mask
-        while self._table[i].flags & B_USED:
-            i = (i + 1) & mask
-        b = self._table[i]
-        b.addr, b.size, b.cost, b.ninsn, b.flags = addr, size, cost, ninsn, flags
-        b.taken_pen, b.nlines, b.seq_off, b.entry_pen = taken_pen, nlines, seq_off, entry_pen
-        b.execs, b.cycles, b.data_pen = execs, cycles, data_pen
-        self._count += 1
+        rec = self.ffi.new("bt_block *")
+        rec.addr, rec.size, rec.cost, rec.ninsn = addr, size, info.cost, info.ninsn
+        rec.flags = B_USED | (B_FPU if info.has_fpu else 0) | (B_FLASH if fetch is not None else 0)
+        rec.taken_pen, rec.entry_pen, rec.data_pen = info.taken_pen, info.entry_pen, getattr(info, "data_pen", 0)
+        rec.nlines = len(fetch) if fetch is not None else 0
+        arr = self.ffi.new("uint16_t[]", list(fetch)) if fetch else self.ffi.NULL
+        i = self.lib.bt_insert(self.st, rec, arr)
+        if i < 0:
+            raise MemoryError("native block table")
         return i
+
+    # -- native decoder -----------------------------------------------------------
+    def enable_native_decode(self, timing, cs_to_uc: dict, flash_ranges, *, data_sampled: bool,
+                             fetch_line_bytes: int):
+        """Decode new blocks in C (same model as cycles/timing.py + Machine's sampled
+        data penalty and fetch stalls) instead of calling back into Python."""
+        if not getattr(self._mod, "native_decoder", False):
+            return False
+        ffi = self.ffi
+        d = ffi.new("bt_dec *")
+        md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+        md.detail = True
+        self._md = md  # keeps the handle open
+        d.csh = md.csh.value
+        ptr = lambda f: ffi.cast("void *", ctypes.cast(f, ctypes.c_void_p).value)  # noqa: E731
+        cs = capstone._cs
+        d.cs_disasm, d.cs_free, d.cs_regs_access = ptr(cs.cs_disasm), ptr(cs.cs_free), ptr(cs.cs_regs_access)
+        d.mem_read = ptr(_ucmod.uclib.uc_mem_read)
+        for k, name in enumerate(COST_NAMES):
+            d.cost[k] = int(timing.cost[name])
+        p = timing.pipe
+        d.refill = int(p["refill"])
+        d.refill_unaligned_wide = int(p.get("refill_unaligned_wide", 0))
+        d.pipelined_load_store = 1 if p.get("pipelined_load_store") else 0
+        d.load_use_stall = int(p.get("load_use_stall", 0))
+        d.dual_issue = 1 if p.get("dual_issue") else 0
+        for k in range(128):
+            d.cs_to_uc[k] = -1
+        for c, u in cs_to_uc.items():
+            d.cs_to_uc[c] = u
+        if len(flash_ranges) > 8:
+            return False
+        for k, (lo, hi) in enumerate(flash_ranges):
+            d.flash_lo[k], d.flash_hi[k] = lo, min(hi, 0xFFFFFFFF)
+        d.nflash = len(flash_ranges)
+        d.data_sampled = 1 if data_sampled else 0
+        d.fetch_line_bytes = fetch_line_bytes
+        d.enabled = 1
+        weakref.finalize(self, self.lib.bt_dec_free, d)
+        self._dec = d
+        self.st.dec = d
+        return True
+
+    def set_prefetch(self, on: bool):
+        if self._dec is not None:
+            self._dec.prefetch = 1 if on else 0
+
+    def decode(self, addr, code: bytes, uc=None):
+        """The native decoder's view of a block (tests compare it with BlockTimer)."""
+        out = self.ffi.new("bt_decoded *")
+        buf = self.ffi.new("uint8_t[]", bytes(code) or b"\0")
+        h = self.ffi.cast("void *", uc._uch.value) if uc is not None else self.ffi.NULL
+        if self.lib.bt_decode(self.st, h, addr, buf, len(code), out) != 0:
+            return None
+        return out
 
     def _miss(self, addr, size):
         info, fetch = self._on_miss(addr, size)
@@ -255,12 +337,14 @@ class NativeCounter:
 
     def set_icache(self, *, line_bytes, sets, ways, on=False):
         self._itags = self._cache(self.st.ic, line_bytes, sets, ways, on)
+        self.st.ic_version += 1  # blocks' "all lines most recent" marks are void
 
     def set_dcache(self, *, line_bytes, sets, ways, on=False):
         self._dtags = self._cache(self.st.dc, line_bytes, sets, ways, on)
 
     def invalidate_icache(self):
         self.ffi.memmove(self._itags, bytes(self.ffi.sizeof(self._itags)), self.ffi.sizeof(self._itags))
+        self.st.ic_version += 1
 
     def invalidate_dcache(self):
         self.ffi.memmove(self._dtags, bytes(self.ffi.sizeof(self._dtags)), self.ffi.sizeof(self._dtags))
