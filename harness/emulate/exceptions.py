@@ -24,6 +24,8 @@ _MASK_REGS = (arm.UC_ARM_REG_PRIMASK, arm.UC_ARM_REG_FAULTMASK, arm.UC_ARM_REG_B
 _ENTRY_REGS = _FRAME_REGS + (arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_CONTROL, arm.UC_ARM_REG_MSP,
                              arm.UC_ARM_REG_PSP, arm.UC_ARM_REG_XPSR)
 _ENTRY_FP_REGS = _ENTRY_REGS + _FP_REGS
+_EPSR_IT_ICI = 0x0600FC00  # xPSR bits 26:25 and 15:10
+
 _RETURN_REGS = (arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_PSP, arm.UC_ARM_REG_CONTROL)
 
 # CFSR bits
@@ -85,6 +87,10 @@ class ExceptionUnit:
                 ids, vals = ids + (arm.UC_ARM_REG_PSP,), vals + [frame]
             else:
                 ids, vals = ids + (arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_SP), vals + [frame, frame]
+            # Entry clears EPSR.IT/ICI (ARMv7-M ARM B1.5.6); the stacked xPSR keeps them for
+            # the return. Unicorn keeps its IT state across our PC change otherwise, and the
+            # handler's first instructions would run under the interrupted IT condition.
+            ids, vals = ids + (arm.UC_ARM_REG_XPSR,), vals + [xpsr & ~_EPSR_IT_ICI]
             lr = 0xFFFFFFF1 if ipsr else (0xFFFFFFFD if on_psp else 0xFFFFFFF9)
             self.m.counter.add(self.t["exception_entry"])
         nv.activate(exc)

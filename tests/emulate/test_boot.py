@@ -74,3 +74,34 @@ def test_hal_style_start_up(build_fw, board):
     assert ccr & 0x200 and bool(ccr & (3 << 16)) == (board == "f769")  # STKALIGN; IC|DC on the M7
     if board == "f769":
         assert r.stats["cache_hits"] > r.stats["cache_misses"]
+
+
+
+@pytest.mark.parametrize("board", ["f413", "f769"])
+def test_interrupt_inside_it_block_resumes_with_its_condition(build_fw, board):
+    """SysTick lands inside IT blocks (they straddle a page, where unicorn ends a block):
+    the return restores the IT state from the stacked xPSR, so a false `bxne` stays
+    skipped and a true `bxeq` still returns."""
+    r = emulate(build_fw("itblock", board), board, max_cycles=50_000_000)
+    assert r.lines == ["taken=80000", "skipped=0", "ticks_ok=1", "BOARDTWIN-EXIT 0"], r.lines
+
+
+@pytest.mark.parametrize("board", ["f413", "f769"])
+def test_exception_entry_clears_it_state(build_fw, board):
+    """Interrupted before the last instruction of an IT block whose condition is false
+    (the state person_detection hit on the F413: stacked xPSR 0x01000800, flags clear):
+    the handler runs with no IT state, the stacked xPSR keeps the IT bits. Unicorn keeps
+    its IT state across a PC write: without the clear, the handler's first `ldr` was
+    skipped and its store went to 0x0 (a spurious BusFault)."""
+    import struct
+    from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_ARM_REG_XPSR
+    from harness.emulate.run import Runner
+    r = Runner(build_fw("itblock", board), board, max_cycles=10_000_000)
+    uc = r.m.uc
+    pc = r.image.address_of("it_skipped") + 10       # its `bxne lr`
+    uc.reg_write(UC_ARM_REG_PC, pc | 1)
+    uc.reg_write(UC_ARM_REG_XPSR, 0x01000800)  # EQ, one instruction left; Z clear
+    r.exc.take(15, pc)  # SysTick
+    assert uc.reg_read(UC_ARM_REG_XPSR) & 0x0600FC00 == 0
+    frame = struct.unpack("<8I", uc.mem_read(uc.reg_read(UC_ARM_REG_SP), 32))
+    assert frame[7] & 0x0600FC00 == 0x800 and frame[6] == pc
