@@ -59,3 +59,22 @@ def bt_ops(model_path) -> str:
         return ";".join(op_files(model_path))
     except Exception:  # damaged/odd model: analyse raises several types; build as before
         return ""
+
+
+def bt_float(model_path) -> str:
+    """The `BT_FLOAT` cache value for a model: "OFF" when no tensor of any subgraph is a
+    non-empty float32 tensor (empty ones, e.g. the int8 LSTM's intermediates, carry only
+    quantization), so the image leaves the kernels' float32 paths out -- the firmware's
+    model reader applies the same rule and rejects such tensors; "ON" otherwise, and
+    when the file cannot be analysed (build as before, the loader reports the damage)."""
+    try:
+        model, _ = analyse.load(Path(model_path))
+        float32 = analyse._schema().TensorType.FLOAT32
+        for g in model.subgraphs or []:
+            for t in g.tensors or []:
+                # no shape = a scalar (one element), as the firmware reads it
+                if t.type == float32 and all(int(d) != 0 for d in (t.shape if t.shape is not None else [])):
+                    return "ON"
+        return "OFF"
+    except Exception:  # damaged/odd model: analyse raises several types; build as before
+        return "ON"

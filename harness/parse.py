@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 import pandas as pd
@@ -36,6 +37,9 @@ _TAG_CSV_ROW = re.compile(r"^\s*([A-Za-z0-9_]+),\s*(\d+)\s*$")
 _STACK = re.compile(r"Stack peak (\d+) bytes")
 _EXIT = re.compile(r"BOARDTWIN-EXIT (-?\d+)")
 _ERROR = re.compile(r"ERROR: (.*)$")
+# Board images carry no op-name table (firmware/runtime/src/op_names.c): their
+# unsupported-op error names only the code, and the name is inserted here.
+_UNNAMED_OP = re.compile(r"unsupported op \(code (-?\d+)\)")
 
 
 @dataclass
@@ -115,7 +119,7 @@ def parse_lines(lines: Iterable[str]) -> RunLog:
         elif m := _EXIT.search(line):
             log.exit_code = int(m.group(1))
         elif m := _ERROR.search(line):
-            log.errors.append(m.group(1).strip())
+            log.errors.append(_name_op(m.group(1).strip()))
         elif m := _HEADER.search(line):
             log.header = {k: _num(v) for k, v in _KV.findall(m.group(1))}
         else:
@@ -125,6 +129,23 @@ def parse_lines(lines: Iterable[str]) -> RunLog:
                 or _CSV_HEADER.search(line) or _TAG_CSV_HEADER.search(line)):
             csv_mode = None
     return log
+
+
+@lru_cache(maxsize=1)
+def _builtin_names() -> dict[int, str]:
+    try:
+        from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as s
+    except ImportError:  # no wheel: the code alone still identifies the op
+        return {}
+    return {v: k for k, v in vars(s.BuiltinOperator).items() if not k.startswith("_")}
+
+
+def _name_op(error: str) -> str:
+    """"unsupported op (code 4) ..." -> "unsupported op DEPTHWISE_CONV_2D (code 4) ...",
+    the text a host build (which has the table) prints itself."""
+    return _UNNAMED_OP.sub(
+        lambda m: f"unsupported op {_builtin_names().get(int(m.group(1)), 'UNKNOWN')} "
+                  f"(code {m.group(1)})", error)
 
 
 def parse_text(text: str) -> RunLog:

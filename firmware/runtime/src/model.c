@@ -120,6 +120,10 @@ bt_status bt_model_scan(bt_interp *it) {
       n *= (uint64_t)v;
       if (n > 0x7FFFFFFF) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: too large", (unsigned)i);
     }
+    /* Empty float32 tensors (LSTM intermediates: quantization only) need no float path. */
+    if (!BT_HAS_FLOAT && type == BT_FLOAT32 && n)
+      return bt_seterr(it, BT_ERR_UNSUPPORTED_TYPE, "tensor %u: float32 (image built with BT_FLOAT=OFF)",
+                       (unsigned)i);
     const uint8_t *data;
     uint32_t dlen;
     if ((s = tensor_data(it, &m, &t, &data, &dlen)) != BT_OK)
@@ -197,8 +201,15 @@ bt_status bt_model_scan(bt_interp *it) {
                        (int)(nl > 40 ? 40 : nl), name ? name : "", (unsigned)i);
     }
     if (!bt_op_find(code))
+#ifdef BT_NO_OP_NAMES
+      /* Board images carry no name table: the log parser (harness/parse.py) inserts
+       * the name from the code, so the user still reads "unsupported op NAME (code N)". */
+      return bt_seterr(it, BT_ERR_UNSUPPORTED_OP, "unsupported op (code %d) at operator #%u",
+                       (int)code, (unsigned)i);
+#else
       return bt_seterr(it, BT_ERR_UNSUPPORTED_OP, "unsupported op %s (code %d) at operator #%u",
                        bt_builtin_name(code), (int)code, (unsigned)i);
+#endif
     if ((s = check_index_list(it, &ins, 1, "inputs", i)) != BT_OK) return s;
     if ((s = check_index_list(it, &outs, 0, "outputs", i)) != BT_OK) return s;
   }

@@ -6,7 +6,9 @@
  * 1-based word numbers ending in 0 (the k-th such run; a gap in the enum is an empty
  * run). tests/runtime/test_footprint.py checks both arrays against the schema enum of
  * the tflite-micro wheel and prints regenerated arrays when it changes.
- * Build with -DBT_NO_OP_NAMES to drop the table altogether. */
+ * Board images are built with -DBT_NO_OP_NAMES (runtime/CMakeLists.txt): the table and
+ * bt_builtin_name are left out, the firmware's error carries only the code and
+ * harness/parse.py inserts the name when it reads the log. Host builds keep it. */
 #include "bt/model.h"
 
 #ifndef BT_NO_OP_NAMES
@@ -69,10 +71,8 @@ static const char *nth_word(unsigned n) { /* n >= 1 */
     while (*w++) {}
   return w;
 }
-#endif
 
 const char *bt_builtin_name(int32_t code) {
-#ifndef BT_NO_OP_NAMES
   if (code >= 0) {
     size_t i = 0;
     for (int32_t k = 0; k < code && i < sizeof name_words; i++)
@@ -88,8 +88,6 @@ const char *bt_builtin_name(int32_t code) {
       return name_buf;
     }
   }
-#else
-  (void)code;
-#endif
   return "UNKNOWN";
 }
+#endif

@@ -4,9 +4,8 @@
 #include "bt/quant.h"
 #include "bt/model.h"
 
-/* Init-time helpers (called from kernels' prepare, never per element): `cold`
- * makes GCC optimise them for size while the per-element helpers stay -O2. */
-#define BT_COLD __attribute__((cold))
+/* Init-time helpers (called from kernels' prepare, never per element) are BT_COLD
+ * (bt/status.h): GCC optimises them for size while the per-element helpers stay -O2. */
 
 static int32_t wadd(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 static int32_t wsub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
@@ -28,7 +27,7 @@ BT_COLD double bt_frexp(double x, int *e) {
   return x;
 }
 
-double bt_round(double x) {
+BT_COLD double bt_round(double x) {
   /* |x| >= 2^52 is already integral. */
   if (!(x < 4503599627370496.0 && x > -4503599627370496.0)) return x;
   double a = x < 0 ? -x : x;

@@ -93,7 +93,8 @@ enum {
   BT_BUFFER_DATA = 0, BT_BUFFER_OFFSET = 1, BT_BUFFER_SIZE = 2
 };
 
-/* TFLite BuiltinOperator name ("FULLY_CONNECTED"), "UNKNOWN" if out of table. */
+/* TFLite BuiltinOperator name ("FULLY_CONNECTED"), "UNKNOWN" if out of table.
+ * Not in board images (built with BT_NO_OP_NAMES, see src/op_names.c). */
 const char *bt_builtin_name(int32_t code);
 
 #endif

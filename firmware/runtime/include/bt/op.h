@@ -25,6 +25,14 @@
 #include "bt/tensor.h"
 #include "bt/model.h"
 
+/* 0 when the image is built with BT_FLOAT=OFF (a model without float32 tensors, see
+ * CMakeLists.txt): kernels test it before their float32 paths, so `if (BT_HAS_FLOAT
+ * && t->type == BT_FLOAT32)` drops those paths and the float helpers at compile time.
+ * The model reader rejects float32 tensors in such an image. */
+#ifndef BT_HAS_FLOAT
+#define BT_HAS_FLOAT 1
+#endif
+
 struct bt_interp;
 struct bt_node;
 

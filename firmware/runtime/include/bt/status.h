@@ -26,4 +26,20 @@ typedef enum bt_status {
 /* Stable upper-case name, e.g. "ARENA_TOO_SMALL"; never NULL. */
 const char *bt_status_str(bt_status s);
 
+/* For prepare functions and other init-time code (once per operator, never per
+ * element): GCC optimises `cold` functions for size and groups them in .text.unlikely,
+ * while the eval loops in the same file keep the file's -O2. */
+#ifndef BT_COLD
+#define BT_COLD __attribute__((cold))
+#endif
+/* Plain `cold` still inlines like -O2; the long prepare functions that inline
+ * helpers (conv, pool) come out smaller when compiled exactly as -Os. */
+#ifndef BT_COLD_OS
+#if defined(__GNUC__) && !defined(__clang__)
+#define BT_COLD_OS __attribute__((cold, optimize("Os")))
+#else
+#define BT_COLD_OS BT_COLD   /* clang has no optimize attribute */
+#endif
+#endif
+
 #endif

@@ -19,7 +19,7 @@
 
 enum { CONV_REF = 0, CONV_1X1 = 1, CONV_IM2COL = 2, CONV_WIDE = 3 };
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_conv_data *d;
   bt_status s = bt_conv_prepare(c, BT_CONV_KIND_CONV, &d);
   if (s != BT_OK) return s;

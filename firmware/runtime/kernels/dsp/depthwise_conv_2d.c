@@ -19,7 +19,7 @@
 
 enum { DW_REF = 0, DW_M1 = 1, DW_M4 = 2, DW_WIDE = 3 };
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_conv_data *d;
   bt_status s = bt_conv_prepare(c, BT_CONV_KIND_DEPTHWISE, &d);
   if (s != BT_OK) return s;

@@ -23,7 +23,7 @@ static inline int8_t requant(const bt_fc_data *d, int32_t acc, int32_t o) {
   return (int8_t)bt_clamp_i32(acc, d->act_min, d->act_max);
 }
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_fc_data *d;
   return bt_fc_prepare(c, &d);
 }
@@ -111,7 +111,7 @@ static void eval_int8(const bt_fc_data *d, const int8_t *x, const int8_t *w, con
 
 static bt_status eval(bt_ctx *c) {
   const bt_fc_data *d = bt_op_data(c);
-  if (d->is_float) return bt_fc_eval_float(c, d);
+  if (BT_HAS_FLOAT && d->is_float) return bt_fc_eval_float(c, d);
   const bt_tensor *bt = bt_input(c, 2);
   eval_int8(d, bt_input(c, 0)->data, bt_input(c, 1)->data, bt ? bt->data : NULL,
             bt_output(c, 0)->data);

@@ -21,7 +21,7 @@ typedef struct {
   int32_t act_min, act_max;
 } mul_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *a = bt_input(c, 0), *b = bt_input(c, 1), *out = bt_output(c, 0);
   if (!a || !b || !out) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");
   if (a->type != BT_INT8 || b->type != BT_INT8 || out->type != BT_INT8)

@@ -17,7 +17,7 @@ static inline int8_t avg_out(const bt_pool_data *d, int32_t acc, int32_t count) 
   return (int8_t)bt_clamp_i32(acc, d->act_min, d->act_max);
 }
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_pool_data *d;
   return bt_pool_prepare(c, &d);
 }

@@ -8,7 +8,7 @@
 #include "bt/quant.h"
 #include "dsp_simd.h"
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_pool_data *d;
   return bt_pool_prepare(c, &d);
 }

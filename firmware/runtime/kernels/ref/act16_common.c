@@ -81,7 +81,7 @@ void bt_tanh16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_
   }
 }
 
-int bt_checked_log2(float x, int *log2_rounded) {
+BT_COLD int bt_checked_log2(float x, int *log2_rounded) {
   int e;
   double m = bt_frexp((double)x, &e);   /* x = m 2^e, m in [0.5, 1) */
   /* round(log2 x) = e if m >= 1/sqrt(2), else e - 1. */
@@ -91,7 +91,7 @@ int bt_checked_log2(float x, int *log2_rounded) {
   return r == e ? m >= 0.99930709299 : m <= 0.5 * 1.00069338746;
 }
 
-int bt_act16_params(float in_scale, float out_scale, int max_pot_shift,
+BT_COLD int bt_act16_params(float in_scale, float out_scale, int max_pot_shift,
                     int32_t *mult, int32_t *shift) {
   int l2;
   int pot = bt_checked_log2(in_scale, &l2);

@@ -7,7 +7,7 @@ typedef struct {
   int32_t outer;      /* product of the dims before the axis */
 } concat_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *out = bt_output(c, 0);
   int n = bt_num_inputs(c);
   if (!out || n < 1) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");

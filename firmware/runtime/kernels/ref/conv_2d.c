@@ -3,7 +3,7 @@
  * Prepare and loops live in conv_common.c, shared with the dsp variant. */
 #include "conv_common.h"
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_conv_data *d;
   return bt_conv_prepare(c, BT_CONV_KIND_CONV, &d);
 }

@@ -18,7 +18,7 @@ int32_t bt_conv_padding(int32_t stride, int32_t dil, int32_t in, int32_t filt, i
   return total > 0 ? (int32_t)(total / 2) : 0;
 }
 
-bt_status bt_conv_act_range(bt_ctx *c, int act, const bt_tensor *out, int32_t *mn, int32_t *mx) {
+BT_COLD bt_status bt_conv_act_range(bt_ctx *c, int act, const bt_tensor *out, int32_t *mn, int32_t *mx) {
   /* TFLM's range helper clamps only for RELU/RELU6/RELU_N1_TO_1; any other
    * fused activation leaves the full type range (checked against the wheel). */
   if (act == BT_ACT_TANH || act == BT_ACT_SIGN_BIT) act = BT_ACT_NONE;
@@ -31,7 +31,7 @@ static int per_tensor_ok(const bt_tensor *t) {
   return t->q_count >= 1 && bt_tensor_scale(t, 0) > 0.0f;
 }
 
-bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_data) {
+BT_COLD_OS bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_data) {
   const int dw = kind == BT_CONV_KIND_DEPTHWISE;
   bt_tensor *in = bt_input(c, 0), *f = bt_input(c, 1), *b = bt_input(c, 2), *out = bt_output(c, 0);
   if (!in || !f || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input, filter and output");

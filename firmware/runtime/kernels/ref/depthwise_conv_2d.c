@@ -3,7 +3,7 @@
  * reference semantics. Prepare and loops live in conv_common.c. */
 #include "conv_common.h"
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_conv_data *d;
   return bt_conv_prepare(c, BT_CONV_KIND_DEPTHWISE, &d);
 }

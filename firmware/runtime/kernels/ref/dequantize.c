@@ -5,7 +5,7 @@
 
 typedef struct dq_data { double scale; int32_t zp; } dq_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
   if ((in->type != BT_INT8 && in->type != BT_INT16 && in->type != BT_UINT8) || out->type != BT_FLOAT32)

@@ -5,7 +5,7 @@
 #include <float.h>
 #include "fully_connected_common.h"
 
-static bt_status prepare_float(bt_ctx *c, bt_fc_data *d) {
+BT_COLD static bt_status prepare_float(bt_ctx *c, bt_fc_data *d) {
   switch (bt_opt_u8(c, 0, BT_ACT_NONE)) {
     case BT_ACT_NONE: d->fmin = -FLT_MAX; d->fmax = FLT_MAX; break;
     case BT_ACT_RELU: d->fmin = 0.0f; d->fmax = FLT_MAX; break;
@@ -35,10 +35,10 @@ bt_status bt_fc_eval_float(bt_ctx *c, const bt_fc_data *d) {
   return BT_OK;
 }
 
-bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
+BT_COLD_OS bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
   bt_tensor *in = bt_input(c, 0), *w = bt_input(c, 1), *b = bt_input(c, 2), *out = bt_output(c, 0);
   if (!in || !w || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input, weights and output");
-  const int is_float = in->type == BT_FLOAT32;
+  const int is_float = BT_HAS_FLOAT && in->type == BT_FLOAT32;
   const int t = is_float ? BT_FLOAT32 : BT_INT8;
   if (in->type != t || w->type != t || out->type != t)
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 or float32 input/weights/output only");

@@ -16,7 +16,7 @@ typedef struct mean_data {
   int scratch;
 } mean_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *ax = bt_input(c, 1), *out = bt_output(c, 0);
   if (!in || !ax || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input, axis and output");
   if (in->type != BT_INT8 || out->type != BT_INT8) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 only");

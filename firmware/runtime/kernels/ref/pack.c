@@ -8,7 +8,7 @@ typedef struct {
   uint32_t chunk;     /* bytes of one input per outer index */
 } pack_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *out = bt_output(c, 0);
   bt_tensor *in0 = bt_input(c, 0);
   int n = bt_num_inputs(c);

@@ -12,7 +12,7 @@ typedef struct pad_data {
   int32_t pad_byte;       /* fill byte: zero point for int8, else 0 */
 } pad_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *p = bt_input(c, 1), *out = bt_output(c, 0);
   if (!in || !p || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input, paddings and output");
   if (in->type != out->type) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "input/output types differ");

@@ -2,7 +2,7 @@
 #include "pool_common.h"
 #include "conv_common.h"
 
-bt_status bt_pool_prepare(bt_ctx *c, bt_pool_data **out_data) {
+BT_COLD_OS bt_status bt_pool_prepare(bt_ctx *c, bt_pool_data **out_data) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
   if (in->type != BT_INT8 || out->type != BT_INT8)

@@ -3,7 +3,7 @@
 #include "pool_common.h"
 #include "bt/quant.h"
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_pool_data *d;
   return bt_pool_prepare(c, &d);
 }

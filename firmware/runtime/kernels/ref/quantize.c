@@ -12,7 +12,7 @@ typedef struct q_data {
 
 static int int_type(int t) { return t == BT_INT8 || t == BT_INT16 || t == BT_UINT8; }
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
   /* seq-ops addition: integer -> int32 requantization (keyword_scrambled output). */
@@ -62,7 +62,7 @@ static bt_status eval(bt_ctx *c) {
   const q_data *d = bt_op_data(c);
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   int32_t n = bt_tensor_num_elems(out);
-  if (in->type == BT_FLOAT32) {
+  if (BT_HAS_FLOAT && in->type == BT_FLOAT32) {
     const float *x = in->data;
     for (int32_t i = 0; i < n; i++) {
       double r = bt_round((double)x[i] / d->scale);

@@ -7,7 +7,7 @@ typedef struct {
   int8_t lo, hi;
 } relu6_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");
   if (in->type != BT_INT8 || out->type != BT_INT8) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 only");

@@ -3,7 +3,7 @@
 #include <string.h>
 #include "bt/op.h"
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
   if (in->bytes != out->bytes || in->type != out->type)

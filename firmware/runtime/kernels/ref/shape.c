@@ -1,7 +1,7 @@
 /* SHAPE: the input's dims as an int32 vector (TFLM supports int32 only). */
 #include "bt/op.h"
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");
   if (out->type != BT_INT32) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int32 output only");

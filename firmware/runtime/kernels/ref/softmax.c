@@ -16,10 +16,10 @@ typedef struct sm_data {
   int32_t depth, outer;
 } sm_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
-  if (in->type == BT_FLOAT32 || out->type == BT_FLOAT32) {
+  if (BT_HAS_FLOAT && (in->type == BT_FLOAT32 || out->type == BT_FLOAT32)) {
     if (in->type != out->type) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 -> float32 only");
     if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
     sm_data *d = bt_op_data_alloc(c, sizeof *d);
@@ -57,7 +57,7 @@ static bt_status prepare(bt_ctx *c) {
 
 static bt_status eval(bt_ctx *c) {
   const sm_data *d = bt_op_data(c);
-  if (d->is_float) {
+  if (BT_HAS_FLOAT && d->is_float) {
     bt_softmaxf(bt_input(c, 0)->data, bt_output(c, 0)->data, d->outer, d->depth, d->beta);
     return BT_OK;
   }

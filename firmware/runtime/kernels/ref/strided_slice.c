@@ -17,7 +17,7 @@ typedef struct {
 
 static int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *b = bt_input(c, 1), *e = bt_input(c, 2), *s = bt_input(c, 3);
   bt_tensor *out = bt_output(c, 0);
   if (!in || !b || !e || !s || !out) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");

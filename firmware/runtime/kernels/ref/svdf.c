@@ -16,7 +16,7 @@ typedef struct {
   int wide;                   /* state/time weights are int16 */
 } svdf_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *wf = bt_input(c, 1), *wt = bt_input(c, 2);
   bt_tensor *bias = bt_input(c, 3), *st = bt_input(c, 4), *out = bt_output(c, 0);
   if (!in || !wf || !wt || !st || !out || bt_num_inputs(c) != 5)

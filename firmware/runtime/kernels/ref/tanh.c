@@ -8,7 +8,7 @@ typedef struct {
   int32_t in_zp, radius, mult, shift;
 } tanh_data;
 
-static bt_status prepare(bt_ctx *c) {
+BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");
   if (in->type != out->type || (in->type != BT_INT8 && in->type != BT_INT16))

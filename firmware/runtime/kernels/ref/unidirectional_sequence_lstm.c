@@ -45,7 +45,7 @@ enum {
   T_LN_C = 22, T_LN_O = 23
 };
 
-static double fc_multiplier(const bt_tensor *x, const bt_tensor *w) {
+BT_COLD static double fc_multiplier(const bt_tensor *x, const bt_tensor *w) {
   /* GetQuantizedConvolutionMultipler with the Q3.12 gate as output: the scale
    * product in float, divided as double. */
   float prod = bt_tensor_scale(x, 0) * bt_tensor_scale(w, 0);
@@ -60,7 +60,7 @@ typedef struct {
   int scratch;
 } lstm_fdata;
 
-static bt_status prepare_float(bt_ctx *c, bt_tensor *in, bt_tensor *h, bt_tensor *cs, bt_tensor *out) {
+BT_COLD static bt_status prepare_float(bt_ctx *c, bt_tensor *in, bt_tensor *h, bt_tensor *cs, bt_tensor *out) {
   if (h->type != BT_FLOAT32 || cs->type != BT_FLOAT32 || out->type != BT_FLOAT32)
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 input needs float32 states and output");
   if (!(h->flags & BT_TENSOR_VARIABLE) || !(cs->flags & BT_TENSOR_VARIABLE))
@@ -169,7 +169,7 @@ static bt_status eval_float(bt_ctx *c) {
 }
 
 /* ---- int8 / int16 --------------------------------------------------------- */
-static bt_status prepare(bt_ctx *c) {
+BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   if (bt_num_inputs(c) != 24 || bt_num_outputs(c) != 1) return bt_fail(c, BT_ERR_GRAPH, "needs 24 inputs, 1 output");
   bt_tensor *in = bt_input(c, T_IN), *h = bt_input(c, T_H), *cs = bt_input(c, T_C), *out = bt_output(c, 0);
   if (!in || !h || !cs || !out) return bt_fail(c, BT_ERR_GRAPH, "missing tensor");
@@ -180,7 +180,7 @@ static bt_status prepare(bt_ctx *c) {
   if (bt_input(c, T_PROJ_W) || bt_input(c, T_PROJ_B)) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "projection not supported");
   for (int k = T_LN_I; k <= T_LN_O; k++)
     if (bt_input(c, k)) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "layer norm not supported");
-  if (in->type == BT_FLOAT32) return prepare_float(c, in, h, cs, out);
+  if (BT_HAS_FLOAT && in->type == BT_FLOAT32) return prepare_float(c, in, h, cs, out);
   if (in->type != BT_INT8 || h->type != BT_INT8 || out->type != BT_INT8 || cs->type != BT_INT16)
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 activations with int16 cell state only");
   if (!(h->flags & BT_TENSOR_VARIABLE) || !(cs->flags & BT_TENSOR_VARIABLE))
@@ -266,7 +266,7 @@ static void gate(const lstm_data *d, int g, const int8_t *x, const int8_t *hs, c
 }
 
 static bt_status eval(bt_ctx *c) {
-  if (bt_input(c, T_IN)->type == BT_FLOAT32) return eval_float(c);
+  if (BT_HAS_FLOAT && bt_input(c, T_IN)->type == BT_FLOAT32) return eval_float(c);
   const lstm_data *d = bt_op_data(c);
   const int8_t *xin = bt_input(c, T_IN)->data;
   int8_t *hst = bt_input(c, T_H)->data;
