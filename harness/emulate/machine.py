@@ -108,6 +108,7 @@ class Machine:
         self.uc.ctl_set_cpu_model(getattr(arm, self.timing.unicorn_model))
         self.regs = Regs(self.uc)
         self.lines: list[str] = []
+        self.uart_wait_cycles = 0  # cycles a firmware spent waiting for its UART (time skipped)
         self.exit_code = None
         self.error: EmulationError | None = None
         self.unknown_access = None

@@ -289,7 +289,8 @@ class Runner:
                                                 cache_hits=st.cache_hits, cache_misses=st.cache_misses,
                                                 data_stall_cycles=st.data_stall_cycles,
                                                 dcache_hits=st.dcache_hits, dcache_misses=st.dcache_misses,
-                                                sleep_cycles=self.sleep_cycles))
+                                                sleep_cycles=self.sleep_cycles,
+                                                uart_wait_cycles=m.uart_wait_cycles))
 
     def _arm_fault_deadline(self):
         if self.exc.fault is not None and self.fault_deadline is None:

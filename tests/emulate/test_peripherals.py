@@ -1,4 +1,5 @@
 """Peripheral models on their own, driven through the bus interface."""
+import pytest
 from harness.emulate.peripherals.flash import FlashCtrl
 from harness.emulate.peripherals.nvic import Nvic
 from harness.emulate.peripherals.pwr import Pwr
@@ -137,3 +138,16 @@ def test_nvic_priorities_and_registers():
     assert nv.read(0x200 + 8, 4) == 1 << 7
     nv.write(0xF00, 4, 5)                          # STIR
     assert 16 + 5 in nv.pending
+
+
+@pytest.mark.parametrize("board", ["f413", "f769"])
+def test_uart_transmit_takes_the_frame_time(build_fw, board):
+    """101 characters at 115200 baud 8N1 take 101 x 10 bit times on the board: a firmware
+    printing is UART-bound (the Respond phase of an app that prints)."""
+    from harness.emulate import emulate
+    hz = {"f413": 100_000_000, "f769": 216_000_000}[board]
+    r = emulate(build_fw("uarttime", board), board, max_cycles=100_000_000)
+    assert r.exit_code == 0 and r.lines[1] == "x" * 100
+    cycles = int(next(x for x in r.lines if x.startswith("cycles="))[7:])
+    expected = 101 * 10 * hz / 115200   # BRR rounding: < 0.05 % off
+    assert abs(cycles - expected) < 0.01 * expected, (cycles, expected)

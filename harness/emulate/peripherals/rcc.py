@@ -64,3 +64,9 @@ class Rcc(Peripheral):
     def hclk_hz(self) -> int:
         hpre = (self.regs[CFGR] >> 4) & 0xF
         return self.sysclk_hz() // _AHB_DIV.get(hpre, 1)
+
+    def pclk_hz(self, apb: int) -> int:
+        """APB1/APB2 clock: CFGR.PPRE1 [12:10] / PPRE2 [15:13], 0xx = /1, 1xx = /2../16
+        (same field on F4 and F7)."""
+        ppre = (self.regs[CFGR] >> (10 if apb == 1 else 13)) & 7
+        return self.hclk_hz() >> ((ppre & 3) + 1) if ppre & 4 else self.hclk_hz()

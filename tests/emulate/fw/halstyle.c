@@ -59,10 +59,11 @@ int main(void)
     SYST_CVR = 0;
     SYST_CSR = 7;
     HAL_Delay(5);
+    uint32_t ticks = uwTick;   /* before printing: the UART takes ~87 us a character */
     puts_("aircr="); put_hex(SCB_AIRCR); uart_putc('\n');
     puts_("shpr3="); put_hex(SCB_SHPR3); uart_putc('\n');
     puts_("gpio="); put_u32(on ? 1 : 0); put_u32(off ? 1 : 0); uart_putc('\n');
-    puts_("ticks="); put_u32(uwTick); uart_putc('\n');
+    puts_("ticks="); put_u32(ticks); uart_putc('\n');
     puts_("ccr="); put_hex(SCB_CCR); uart_putc('\n');
     return 0;
 }
