@@ -88,14 +88,17 @@ static void format(sink *s, const char *f, va_list ap) {
     size_t before = s->len;
     switch (*f) {
       case 'd': case 'i': {
-        long long v = lng >= 2 ? va_arg(ap, long long) : lng ? va_arg(ap, long) : va_arg(ap, int);
+        /* long is int on the boards: one va_arg path fewer there. */
+        long long v = lng >= 2 ? va_arg(ap, long long)
+                      : (lng && sizeof(long) != sizeof(int)) ? va_arg(ap, long) : va_arg(ap, int);
         unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
         put_uint(s, u, 10, 0, left ? 0 : width, zero, v < 0);
         break;
       }
       case 'u': case 'x': case 'X': {
         unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long)
-                               : lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+                               : (lng && sizeof(long) != sizeof(int)) ? va_arg(ap, unsigned long)
+                                                                      : va_arg(ap, unsigned);
         put_uint(s, v, *f == 'u' ? 10 : 16, *f == 'X', left ? 0 : width, zero, 0);
         break;
       }

@@ -13,18 +13,25 @@ typedef struct scan {
 /* Re-derive the validated tables (cheap; avoids storing them in bt_interp). */
 static bt_status open_model(bt_interp *it, scan *m) {
   bt_status s;
-  if ((s = bt_fb_root(&it->fb, &m->root)) != BT_OK) return bt_seterr(it, s, "model: bad root table");
+  const char *what = "model: bad root table";
+  if ((s = bt_fb_root(&it->fb, &m->root)) != BT_OK) goto fail;
   bt_fb_vec sgs;
-  if ((s = bt_fb_vector(&m->root, BT_MODEL_SUBGRAPHS, 4, &sgs)) != BT_OK)
-    return bt_seterr(it, s, "model: bad subgraphs vector");
-  if (sgs.len < 1) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "model: no subgraph");
-  if ((s = bt_fb_vec_table(&sgs, 0, &m->sg)) != BT_OK) return bt_seterr(it, s, "model: bad subgraph 0");
+  what = "model: bad subgraphs";
+  if ((s = bt_fb_vector(&m->root, BT_MODEL_SUBGRAPHS, 4, &sgs)) != BT_OK) goto fail;
+  what = "model: no subgraph";
+  s = BT_ERR_MODEL_MALFORMED;
+  if (sgs.len < 1) goto fail;
+  what = "model: bad subgraph 0";
+  if ((s = bt_fb_vec_table(&sgs, 0, &m->sg)) != BT_OK) goto fail;
+  what = "model: bad tensors/buffers/operator_codes/operators";
   if ((s = bt_fb_vector(&m->sg, BT_SUBGRAPH_TENSORS, 4, &m->tensors)) != BT_OK ||
       (s = bt_fb_vector(&m->root, BT_MODEL_BUFFERS, 4, &m->buffers)) != BT_OK ||
       (s = bt_fb_vector(&m->root, BT_MODEL_OPERATOR_CODES, 4, &m->opcodes)) != BT_OK ||
       (s = bt_fb_vector(&m->sg, BT_SUBGRAPH_OPERATORS, 4, &m->ops)) != BT_OK)
-    return bt_seterr(it, s, "model: bad tensors/buffers/operator_codes/operators vector");
+    goto fail;
   return BT_OK;
+fail:
+  return bt_seterr(it, s, "%s", what);
 }
 
 static int32_t builtin_code(const bt_fb_table *oc) {
@@ -64,134 +71,145 @@ static bt_status tensor_data(bt_interp *it, const scan *m, const bt_fb_table *t,
 
 static bt_status check_index_list(bt_interp *it, const bt_fb_vec *v, int allow_absent,
                                   const char *what, uint32_t op) {
-  if (v->len > 255) return bt_seterr(it, BT_ERR_LIMIT, "op #%u: too many %s", (unsigned)op, what);
+  if (v->len > 255) return bt_seterr(it, BT_ERR_LIMIT, "op #%u: > 255 %s", (unsigned)op, what);
   for (uint32_t i = 0; i < v->len; i++) {
     int32_t x = bt_fb_vec_i32(v, i);
     if (x < (allow_absent ? -1 : 0) || (x >= 0 && (uint32_t)x >= it->num_tensors))
-      return bt_seterr(it, BT_ERR_GRAPH, "op #%u: %s[%u] = %d out of range (%u tensors)",
-                       (unsigned)op, what, (unsigned)i, (int)x, (unsigned)it->num_tensors);
+      return bt_seterr(it, BT_ERR_GRAPH, "op #%u: %s[%u] = %d out of range",
+                       (unsigned)op, what, (unsigned)i, (int)x);
   }
   return BT_OK;
 }
 
 bt_status bt_model_scan(bt_interp *it) {
   const bt_fb *fb = &it->fb;
-  if (!fb->buf || fb->len < 8) return bt_seterr(it, BT_ERR_MODEL_TRUNCATED, "model: %u bytes", (unsigned)fb->len);
+  if (!fb->buf || fb->len < 8) return bt_seterr(it, BT_ERR_MODEL_TRUNCATED, "model: truncated");
   if (memcmp(fb->buf + 4, "TFL3", 4) != 0)
-    return bt_seterr(it, BT_ERR_MODEL_IDENTIFIER, "model: file identifier is not TFL3");
+    return bt_seterr(it, BT_ERR_MODEL_IDENTIFIER, "model: identifier not TFL3");
   scan m;
   bt_status s = open_model(it, &m);
   if (s != BT_OK) return s;
   uint32_t ver = bt_fb_u32(&m.root, BT_MODEL_VERSION, 0);
   if (ver != 3) return bt_seterr(it, BT_ERR_MODEL_VERSION, "model: schema version %u, need 3", (unsigned)ver);
   if (m.tensors.len > 0xFFFF || m.ops.len > 0xFFFF)
-    return bt_seterr(it, BT_ERR_LIMIT, "model: %u tensors / %u operators (max 65535)",
-                     (unsigned)m.tensors.len, (unsigned)m.ops.len);
+    return bt_seterr(it, BT_ERR_LIMIT, "model: > 65535 tensors or operators");
   it->num_tensors = m.tensors.len;
   it->num_ops = m.ops.len;
 
   bt_fb_vec in, out;
   if ((s = bt_fb_vector(&m.sg, BT_SUBGRAPH_INPUTS, 4, &in)) != BT_OK ||
       (s = bt_fb_vector(&m.sg, BT_SUBGRAPH_OUTPUTS, 4, &out)) != BT_OK)
-    return bt_seterr(it, s, "model: bad subgraph inputs/outputs");
+    return bt_seterr(it, s, "model: bad graph inputs/outputs");
+  /* check_index_list also caps both counts at 255. */
   if ((s = check_index_list(it, &in, 0, "graph inputs", 0)) != BT_OK) return s;
   if ((s = check_index_list(it, &out, 0, "graph outputs", 0)) != BT_OK) return s;
-  if (in.len > 0xFFFF || out.len > 0xFFFF) return bt_seterr(it, BT_ERR_LIMIT, "too many graph inputs");
   it->inputs = in.data ? fb->buf + in.data : NULL;
   it->outputs = out.data ? fb->buf + out.data : NULL;
   it->num_inputs = (uint16_t)in.len;
   it->num_outputs = (uint16_t)out.len;
 
-  /* Tensors: shape, type, buffer, quantization. */
-  for (uint32_t i = 0; i < m.tensors.len; i++) {
+  /* Tensors: shape, type, buffer, quantization. One message site: "tensor N: <what>". */
+  const char *what;
+  uint32_t i;
+  for (i = 0; i < m.tensors.len; i++) {
     bt_fb_table t, q;
     bt_fb_vec shape, sc, zp;
+    what = "malformed";
     if ((s = bt_fb_vec_table(&m.tensors, i, &t)) != BT_OK ||
         (s = bt_fb_vector(&t, BT_TENSOR_SHAPE, 4, &shape)) != BT_OK ||
         (s = bt_fb_subtable(&t, BT_TENSOR_QUANTIZATION, &q)) != BT_OK)
-      return bt_seterr(it, s, "tensor %u: malformed", (unsigned)i);
-    if (shape.len > BT_MAX_DIMS) return bt_seterr(it, BT_ERR_LIMIT, "tensor %u: rank %u", (unsigned)i, (unsigned)shape.len);
+      goto tensor_fail;
+    s = BT_ERR_LIMIT;
+    what = "rank > 8";
+    if (shape.len > BT_MAX_DIMS) goto tensor_fail;
     int type = bt_fb_i8(&t, BT_TENSOR_TYPE, 0);
     size_t es = bt_type_size(type);
     uint64_t n = 1;
+    s = BT_ERR_MODEL_MALFORMED;
     for (uint32_t d = 0; d < shape.len; d++) {
       int32_t v = bt_fb_vec_i32(&shape, d);
-      if (v < 0) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: dim %d", (unsigned)i, (int)v);
+      what = "negative dim";
+      if (v < 0) goto tensor_fail;
       n *= (uint64_t)v;
-      if (n > 0x7FFFFFFF) return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: too large", (unsigned)i);
+      what = "too large";
+      if (n > 0x7FFFFFFF) goto tensor_fail;
     }
     /* Empty float32 tensors (LSTM intermediates: quantization only) need no float path. */
-    if (!BT_HAS_FLOAT && type == BT_FLOAT32 && n)
-      return bt_seterr(it, BT_ERR_UNSUPPORTED_TYPE, "tensor %u: float32 (image built with BT_FLOAT=OFF)",
-                       (unsigned)i);
+    s = BT_ERR_UNSUPPORTED_TYPE;
+    what = "float32 (image built with BT_FLOAT=OFF)";
+    if (!BT_HAS_FLOAT && type == BT_FLOAT32 && n) goto tensor_fail;
     const uint8_t *data;
     uint32_t dlen;
-    if ((s = tensor_data(it, &m, &t, &data, &dlen)) != BT_OK)
-      return bt_seterr(it, s, "tensor %u: bad buffer", (unsigned)i);
+    what = "bad buffer";
+    if ((s = tensor_data(it, &m, &t, &data, &dlen)) != BT_OK) goto tensor_fail;
     if (es == 0 && (data || n)) {
       /* Unknown element size: only acceptable for tensors nobody can touch. */
-      if (type != BT_INT4 || !data)
-        return bt_seterr(it, BT_ERR_UNSUPPORTED_TYPE, "tensor %u: type %s", (unsigned)i, bt_type_name(type));
+      s = BT_ERR_UNSUPPORTED_TYPE;
+      what = "unsupported type";
+      if (type != BT_INT4 || !data) goto tensor_fail;
     }
+    s = BT_ERR_MODEL_MALFORMED;
     if (data) {
-      if (es && (uint64_t)dlen < n * es)
-        return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: buffer %u bytes < %u",
-                         (unsigned)i, (unsigned)dlen, (unsigned)(n * es));
+      what = "buffer smaller than its shape";
+      if (es && (uint64_t)dlen < n * es) goto tensor_fail;
       size_t al = es > 8 ? 8 : (es ? es : 1);
-      if ((uintptr_t)data % al)
-        return bt_seterr(it, BT_ERR_MODEL_ALIGNMENT, "tensor %u: constant data not %u-byte aligned "
-                         "(load the model at a 16-byte aligned address)", (unsigned)i, (unsigned)al);
-    } else if (n * es > 0x7FFFFFFF) {
-      return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "tensor %u: too large", (unsigned)i);
+      s = BT_ERR_MODEL_ALIGNMENT;
+      what = "constant data misaligned (load the model 16-byte aligned)";
+      if ((uintptr_t)data % al) goto tensor_fail;
+    } else {
+      what = "too large";
+      if (n * es > 0x7FFFFFFF) goto tensor_fail;
     }
+    what = "bad quantization";
     if ((s = bt_fb_vector(&q, BT_QUANT_SCALE, 4, &sc)) != BT_OK ||
         (s = bt_fb_vector(&q, BT_QUANT_ZERO_POINT, 8, &zp)) != BT_OK)
-      return bt_seterr(it, s, "tensor %u: bad quantization", (unsigned)i);
+      goto tensor_fail;
     /* Like TFLM: quantized only when both vectors are non-empty. */
-    if (sc.len > 0xFFFF || (sc.len && zp.len && zp.len != sc.len))
-      return bt_seterr(it, BT_ERR_QUANT, "tensor %u: %u scales vs %u zero points",
-                       (unsigned)i, (unsigned)sc.len, (unsigned)zp.len);
+    s = BT_ERR_QUANT;
+    what = "scale / zero point counts";
+    if (sc.len > 0xFFFF || (sc.len && zp.len && zp.len != sc.len)) goto tensor_fail;
     int32_t qd = bt_fb_i32(&q, BT_QUANT_QUANTIZED_DIMENSION, 0);
     /* Axis/scale-count agreement is the kernels' business (TFLM checks it there
      * too; biases carry the filter's axis). Only keep it storable. */
-    if (qd < 0 || qd > 255)
-      return bt_seterr(it, BT_ERR_QUANT, "tensor %u: quantized_dimension %d", (unsigned)i, (int)qd);
+    what = "quantized_dimension > 255";
+    if (qd < 0 || qd > 255) goto tensor_fail;
     /* Kernels compute (x - zero_point) in int32: a zero point outside its
      * type's range would overflow there (found by firmware/fuzz). */
     int64_t zlo = -INT32_MAX, zhi = INT32_MAX;
     if (type == BT_INT8) zlo = -128, zhi = 127;
     else if (type == BT_UINT8) zlo = 0, zhi = 255;
     else if (type == BT_INT16) zlo = -32768, zhi = 32767;
+    what = "zero point outside its type";
     for (uint32_t k = 0; k < zp.len; k++) {
       int64_t z = bt_fb_vec_i64(&zp, k);
-      if (z < zlo || z > zhi)
-        return bt_seterr(it, BT_ERR_QUANT, "tensor %u: zero point out of range for %s",
-                         (unsigned)i, bt_type_name(type));
+      if (z < zlo || z > zhi) goto tensor_fail;
     }
     /* NaN/inf/negative scales are meaningless and end as UB float->int
      * conversions in kernels (found by firmware/fuzz). Zero is tolerated:
      * per-channel weights of an all-zero channel can carry it. */
+    what = "scale not finite and >= 0";
     for (uint32_t k = 0; k < sc.len; k++) {
       float f = bt_fb_vec_f32(&sc, k);
-      if (!(f >= 0.0f && f <= 3.40282347e38f))
-        return bt_seterr(it, BT_ERR_QUANT, "tensor %u: scale not finite and >= 0", (unsigned)i);
+      if (!(f >= 0.0f && f <= 3.40282347e38f)) goto tensor_fail;
     }
   }
 
   /* Operators: opcode, kernel, index lists. */
-  for (uint32_t i = 0; i < m.ops.len; i++) {
+  for (i = 0; i < m.ops.len; i++) {
     bt_fb_table op, oc, opts;
     bt_fb_vec ins, outs;
+    what = "malformed";
     if ((s = bt_fb_vec_table(&m.ops, i, &op)) != BT_OK ||
         (s = bt_fb_vector(&op, BT_OP_INPUTS, 4, &ins)) != BT_OK ||
         (s = bt_fb_vector(&op, BT_OP_OUTPUTS, 4, &outs)) != BT_OK ||
         (s = bt_fb_subtable(&op, BT_OP_BUILTIN_OPTIONS, &opts)) != BT_OK)
-      return bt_seterr(it, s, "op #%u: malformed operator table", (unsigned)i);
+      goto op_fail;
     uint32_t oci = bt_fb_u32(&op, BT_OP_OPCODE_INDEX, 0);
-    if (oci >= m.opcodes.len)
-      return bt_seterr(it, BT_ERR_MODEL_MALFORMED, "op #%u: opcode index %u out of range", (unsigned)i, (unsigned)oci);
-    if ((s = bt_fb_vec_table(&m.opcodes, oci, &oc)) != BT_OK)
-      return bt_seterr(it, s, "op #%u: malformed operator code", (unsigned)i);
+    s = BT_ERR_MODEL_MALFORMED;
+    what = "opcode index out of range";
+    if (oci >= m.opcodes.len) goto op_fail;
+    what = "malformed operator code";
+    if ((s = bt_fb_vec_table(&m.opcodes, oci, &oc)) != BT_OK) goto op_fail;
     int32_t code = builtin_code(&oc);
     if (code == 32 /* CUSTOM */) {
       const char *name;
@@ -214,6 +232,10 @@ bt_status bt_model_scan(bt_interp *it) {
     if ((s = check_index_list(it, &outs, 0, "outputs", i)) != BT_OK) return s;
   }
   return BT_OK;
+tensor_fail:
+  return bt_seterr(it, s, "tensor %u: %s", (unsigned)i, what);
+op_fail:
+  return bt_seterr(it, s, "op #%u: %s", (unsigned)i, what);
 }
 
 /* Graph order check: every activation an op reads must be a graph input, a

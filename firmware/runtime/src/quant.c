@@ -123,8 +123,15 @@ int bt_clz32(uint32_t x) {
 }
 
 /* ---- gemmlowp transcendental functions ------------------------------- */
+/* Per element, but only in softmax / int8 tanh / logistic, which run over a few
+ * hundred values at most per invoke: size beats -O2's inlined srdhm chains here. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BT_OS __attribute__((optimize("Os")))
+#else
+#define BT_OS
+#endif
 
-int32_t bt_exp_on_interval_neg_quarter_0(int32_t a) {
+BT_OS int32_t bt_exp_on_interval_neg_quarter_0(int32_t a) {
   const int32_t constant_term = 1895147668;      /* exp(-1/8) in F0 */
   const int32_t constant_1_over_3 = 715827883;
   int32_t x = wadd(a, 1 << 28);                  /* a + 1/8 */
@@ -136,7 +143,7 @@ int32_t bt_exp_on_interval_neg_quarter_0(int32_t a) {
   return wadd(constant_term, bt_srdhm(constant_term, wadd(x, poly)));
 }
 
-int32_t bt_exp_on_negative_values(int32_t a, int int_bits) {
+BT_OS int32_t bt_exp_on_negative_values(int32_t a, int int_bits) {
   static const int32_t mult[7] = {1672461947, 1302514674, 790015084, 290630308,
                                   39332535, 720401, 242};
   const int frac = 31 - int_bits;
@@ -162,7 +169,7 @@ int32_t bt_exp_on_negative_values(int32_t a, int int_bits) {
   return result;
 }
 
-int32_t bt_one_over_one_plus_x(int32_t a) {
+BT_OS int32_t bt_one_over_one_plus_x(int32_t a) {
   /* Newton-Raphson in F2. */
   int32_t half_den = bt_rounding_half_sum(a, INT32_MAX);
   const int32_t c48_17 = 1515870810, cneg32_17 = -1010580540;
@@ -176,7 +183,7 @@ int32_t bt_one_over_one_plus_x(int32_t a) {
   return bt_sat_shl(x, 1);  /* ExactMulByPot<-1> then Rescale<0> from F1 */
 }
 
-int32_t bt_get_reciprocal(int32_t x, int x_int_digits, int *num_bits_over_unit) {
+BT_OS int32_t bt_get_reciprocal(int32_t x, int x_int_digits, int *num_bits_over_unit) {
   int headroom_plus_one = bt_clz32((uint32_t)x);
   *num_bits_over_unit = x_int_digits - headroom_plus_one;
   int32_t shifted_minus_one =
@@ -185,7 +192,7 @@ int32_t bt_get_reciprocal(int32_t x, int x_int_digits, int *num_bits_over_unit) 
 }
 
 /* gemmlowp one_minus_x_over_one_plus_x_for_x_in_0_1: F0 -> F0 */
-static int32_t one_minus_x_over_one_plus_x(int32_t a) {
+BT_OS static int32_t one_minus_x_over_one_plus_x(int32_t a) {
   int32_t half_den = bt_rounding_half_sum(a, INT32_MAX);
   const int32_t c48_17 = 1515870810, cneg32_17 = -1010580540;
   const int32_t one_f2 = 1 << 29;

@@ -23,7 +23,7 @@ BT_COLD bt_status bt_conv_act_range(bt_ctx *c, int act, const bt_tensor *out, in
    * fused activation leaves the full type range (checked against the wheel). */
   if (act == BT_ACT_TANH || act == BT_ACT_SIGN_BIT) act = BT_ACT_NONE;
   bt_status s = bt_act_range_q(act, out, mn, mx);
-  if (s != BT_OK) return bt_fail(c, s, "unsupported fused activation");
+  if (s != BT_OK) return bt_fail(c, s, "bad activation");
   return BT_OK;
 }
 
@@ -34,14 +34,14 @@ static int per_tensor_ok(const bt_tensor *t) {
 BT_COLD_OS bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_data) {
   const int dw = kind == BT_CONV_KIND_DEPTHWISE;
   bt_tensor *in = bt_input(c, 0), *f = bt_input(c, 1), *b = bt_input(c, 2), *out = bt_output(c, 0);
-  if (!in || !f || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input, filter and output");
+  if (!in || !f || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/filter/output");
   if (in->type != BT_INT8 || f->type != BT_INT8 || out->type != BT_INT8)
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "only int8 input/filter/output");
-  if (b && b->type != BT_INT32) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias must be int32");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 only");
+  if (b && b->type != BT_INT32) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias not int32");
   if (!(f->flags & BT_TENSOR_CONST) || (b && !(b->flags & BT_TENSOR_CONST)))
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "filter/bias must be constant");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "filter/bias not constant");
   if (in->ndims != 4 || f->ndims != 4 || out->ndims != 4)
-    return bt_fail(c, BT_ERR_SHAPE, "input, filter and output must be 4-D");
+    return bt_fail(c, BT_ERR_SHAPE, "not 4-D");
 
   /* Options: same leading fields in Conv2DOptions / DepthwiseConv2DOptions;
    * depthwise has depth_multiplier at 3, shifting the rest by one. */
@@ -51,7 +51,7 @@ BT_COLD_OS bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_dat
   int32_t dilw = bt_opt_i32(c, dw ? 5 : 4, 1), dilh = bt_opt_i32(c, dw ? 6 : 5, 1);
   if (padding > 1) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "unknown padding");
   if (sw < 1 || sh < 1 || dilw < 1 || dilh < 1)
-    return bt_fail(c, BT_ERR_SHAPE, "stride and dilation must be >= 1");
+    return bt_fail(c, BT_ERR_SHAPE, "stride/dilation < 1");
 
   int32_t nb = bt_tensor_dim(in, 0), ih = bt_tensor_dim(in, 1), iw = bt_tensor_dim(in, 2),
           ic = bt_tensor_dim(in, 3);
@@ -61,32 +61,32 @@ BT_COLD_OS bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_dat
     return bt_fail(c, BT_ERR_SHAPE, "empty dimension");
   if ((int64_t)(kh - 1) * dilh + 1 > 0xFFFF || (int64_t)(kw - 1) * dilw + 1 > 0xFFFF ||
       sh > 0xFFFF || sw > 0xFFFF)
-    return bt_fail(c, BT_ERR_SHAPE, "filter extent or stride too large");
+    return bt_fail(c, BT_ERR_SHAPE, "filter/stride > 65535");
   int32_t fic, dm = 1;
   if (dw) {
     if (bt_tensor_dim(f, 0) != 1 || bt_tensor_dim(f, 3) != oc)
-      return bt_fail(c, BT_ERR_SHAPE, "filter must be [1,kh,kw,out_c]");
-    if (oc % ic) return bt_fail(c, BT_ERR_SHAPE, "output depth not a multiple of input depth");
+      return bt_fail(c, BT_ERR_SHAPE, "filter dims");
+    if (oc % ic) return bt_fail(c, BT_ERR_SHAPE, "bad depth multiplier");
     dm = oc / ic;
     fic = 1;
   } else {
     fic = bt_tensor_dim(f, 3);
-    if (bt_tensor_dim(f, 0) != oc) return bt_fail(c, BT_ERR_SHAPE, "filter/output depth mismatch");
-    if (fic < 1 || ic % fic) return bt_fail(c, BT_ERR_SHAPE, "input depth not a multiple of filter depth");
+    if (bt_tensor_dim(f, 0) != oc) return bt_fail(c, BT_ERR_SHAPE, "filter/output depth");
+    if (fic < 1 || ic % fic) return bt_fail(c, BT_ERR_SHAPE, "input/filter depth");
     int32_t groups = ic / fic;
-    if (oc % groups) return bt_fail(c, BT_ERR_SHAPE, "output depth not a multiple of groups");
+    if (oc % groups) return bt_fail(c, BT_ERR_SHAPE, "output depth vs groups");
   }
   int32_t oh = bt_conv_out_size(padding, ih, kh, sh, dilh);
   int32_t ow = bt_conv_out_size(padding, iw, kw, sw, dilw);
   if (bt_tensor_dim(out, 0) != nb || bt_tensor_dim(out, 1) != oh || bt_tensor_dim(out, 2) != ow)
-    return bt_fail(c, BT_ERR_SHAPE, "output shape does not match padding/stride");
+    return bt_fail(c, BT_ERR_SHAPE, "output shape");
   if (oh < 1 || ow < 1) return bt_fail(c, BT_ERR_SHAPE, "empty output");
   if (b && bt_tensor_num_elems(b) != oc) return bt_fail(c, BT_ERR_SHAPE, "bias size");
 
   if (!per_tensor_ok(in) || !per_tensor_ok(out) || f->q_count == 0)
-    return bt_fail(c, BT_ERR_QUANT, "missing or non-positive quantization");
+    return bt_fail(c, BT_ERR_QUANT, "bad quantization");
   if (f->q_count > 1 && (f->q_count != oc || f->q_dim != (dw ? 3 : 0)))
-    return bt_fail(c, BT_ERR_QUANT, "per-channel scales must follow the output channel axis");
+    return bt_fail(c, BT_ERR_QUANT, "per-channel axis");
 
   bt_conv_data *d = bt_op_data_alloc(c, sizeof *d);
   if (!d) return BT_ERR_ARENA_TOO_SMALL;
@@ -103,7 +103,7 @@ BT_COLD_OS bt_status bt_conv_prepare(bt_ctx *c, int kind, bt_conv_data **out_dat
   d->pad_w = (uint16_t)bt_conv_padding(sw, dilw, iw, kw, ow);
   int32_t in_zp = bt_tensor_zero_point(in, 0), out_zp = bt_tensor_zero_point(out, 0);
   if (in_zp < -128 || in_zp > 127 || out_zp < -128 || out_zp > 127)
-    return bt_fail(c, BT_ERR_QUANT, "zero point outside int8");
+    return bt_fail(c, BT_ERR_QUANT, "zero point out of range");
   d->in_offset = (int16_t)-in_zp;
   d->out_offset = (int16_t)out_zp;
   d->scratch_idx = -1;

@@ -11,7 +11,7 @@ BT_COLD static bt_status prepare_float(bt_ctx *c, bt_fc_data *d) {
     case BT_ACT_RELU: d->fmin = 0.0f; d->fmax = FLT_MAX; break;
     case BT_ACT_RELU_N1_TO_1: d->fmin = -1.0f; d->fmax = 1.0f; break;
     case BT_ACT_RELU6: d->fmin = 0.0f; d->fmax = 6.0f; break;
-    default: return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "unsupported fused activation");
+    default: return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bad activation");
   }
   return BT_OK;
 }
@@ -37,23 +37,23 @@ bt_status bt_fc_eval_float(bt_ctx *c, const bt_fc_data *d) {
 
 BT_COLD_OS bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
   bt_tensor *in = bt_input(c, 0), *w = bt_input(c, 1), *b = bt_input(c, 2), *out = bt_output(c, 0);
-  if (!in || !w || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input, weights and output");
+  if (!in || !w || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/weights/output");
   const int is_float = BT_HAS_FLOAT && in->type == BT_FLOAT32;
   const int t = is_float ? BT_FLOAT32 : BT_INT8;
   if (in->type != t || w->type != t || out->type != t)
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 or float32 input/weights/output only");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8/float32 only");
   if (b && b->type != (is_float ? BT_FLOAT32 : BT_INT32))
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias must be int32 (float32 for float)");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias type");
   if (!(w->flags & BT_TENSOR_CONST) || (b && !(b->flags & BT_TENSOR_CONST)))
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "weights/bias must be constant");
-  if (w->ndims != 2 || out->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "weights must be 2-D");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "weights/bias not constant");
+  if (w->ndims != 2 || out->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "weights not 2-D");
   int32_t out_depth = bt_tensor_dim(out, out->ndims - 1);
   int32_t accum = bt_tensor_dim(w, 1);
   if (out_depth != bt_tensor_dim(w, 0) || accum <= 0 || out_depth <= 0)
-    return bt_fail(c, BT_ERR_SHAPE, "weights/output depth mismatch");
+    return bt_fail(c, BT_ERR_SHAPE, "weights/output depth");
   int32_t batches = bt_tensor_outer_size(out);
   if ((int64_t)batches * accum != bt_tensor_num_elems(in))
-    return bt_fail(c, BT_ERR_SHAPE, "input size is not batches x accum_depth");
+    return bt_fail(c, BT_ERR_SHAPE, "input size");
   if (b && bt_tensor_num_elems(b) != out_depth) return bt_fail(c, BT_ERR_SHAPE, "bias size");
   if (is_float) {
     bt_fc_data *d = bt_op_data_alloc(c, sizeof *d);
@@ -66,10 +66,10 @@ BT_COLD_OS bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
     return prepare_float(c, d);
   }
   if (in->q_count != 1 || out->q_count != 1 || w->q_count == 0)
-    return bt_fail(c, BT_ERR_QUANT, "missing quantization");
+    return bt_fail(c, BT_ERR_QUANT, "bad quantization");
   int per_channel = w->q_count > 1;
   if (per_channel && (w->q_count != out_depth || w->q_dim != 0))
-    return bt_fail(c, BT_ERR_QUANT, "per-channel scales must follow the output axis");
+    return bt_fail(c, BT_ERR_QUANT, "per-channel axis");
 
   if (!bt_zp_ok(in) || !bt_zp_ok(w) || !bt_zp_ok(out)) return bt_fail(c, BT_ERR_QUANT, "zero point out of range");
   bt_fc_data *d = bt_op_data_alloc(c, sizeof *d);
@@ -80,7 +80,7 @@ BT_COLD_OS bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
   d->in_offset = -bt_tensor_zero_point(in, 0);
   d->filter_offset = per_channel ? 0 : -bt_tensor_zero_point(w, 0);
   d->out_offset = bt_tensor_zero_point(out, 0);
-  if (!(bt_tensor_scale(out, 0) > 0.0f)) return bt_fail(c, BT_ERR_QUANT, "output scale <= 0");
+  if (!(bt_tensor_scale(out, 0) > 0.0f)) return bt_fail(c, BT_ERR_QUANT, "bad quantization");
   if (per_channel) {
     d->ch_mult = bt_alloc_persistent(c, sizeof(int32_t) * (size_t)out_depth);
     d->ch_shift = bt_alloc_persistent(c, sizeof(int32_t) * (size_t)out_depth);
@@ -98,7 +98,7 @@ BT_COLD_OS bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
     d->shift = sh;
   }
   bt_status s = bt_act_range_q(bt_opt_u8(c, 0, BT_ACT_NONE), out, &d->act_min, &d->act_max);
-  if (s != BT_OK) return bt_fail(c, s, "unsupported fused activation");
+  if (s != BT_OK) return bt_fail(c, s, "bad activation");
   *out_data = d;
   return BT_OK;
 }

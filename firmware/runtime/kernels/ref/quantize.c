@@ -14,20 +14,20 @@ static int int_type(int t) { return t == BT_INT8 || t == BT_INT16 || t == BT_UIN
 
 BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
-  if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
+  if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/output");
   /* seq-ops addition: integer -> int32 requantization (keyword_scrambled output). */
   int to_i32 = out->type == BT_INT32 && in->type != BT_FLOAT32;
   if (!(int_type(out->type) || to_i32) || (in->type != BT_FLOAT32 && !int_type(in->type)))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32/int8/int16/uint8 -> int8/int16/uint8 only");
   if (bt_tensor_num_elems(in) != bt_tensor_num_elems(out)) return bt_fail(c, BT_ERR_SHAPE, "size mismatch");
   if (out->q_count != 1 || (in->type != BT_FLOAT32 && in->q_count < 1))
-    return bt_fail(c, BT_ERR_QUANT, "per-tensor quantization required");
+    return bt_fail(c, BT_ERR_QUANT, "not per-tensor");
   if (!bt_zp_ok(out) || (in->type != BT_FLOAT32 && !bt_zp_ok(in)))
     return bt_fail(c, BT_ERR_QUANT, "zero point out of range");
   q_data *d = bt_op_data_alloc(c, sizeof *d);
   if (!d) return BT_ERR_ARENA_TOO_SMALL;
   d->scale = (double)bt_tensor_scale(out, 0);
-  if (!(d->scale > 0.0)) return bt_fail(c, BT_ERR_QUANT, "output scale <= 0");
+  if (!(d->scale > 0.0)) return bt_fail(c, BT_ERR_QUANT, "bad quantization");
   d->out_zp = bt_tensor_zero_point(out, 0);
   d->qmin = out->type == BT_INT8 ? -128 : out->type == BT_UINT8 ? 0 : -32768;
   d->qmax = out->type == BT_INT8 ? 127 : out->type == BT_UINT8 ? 255 : 32767;

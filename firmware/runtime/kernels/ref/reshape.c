@@ -5,9 +5,9 @@
 
 BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
-  if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
+  if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/output");
   if (in->bytes != out->bytes || in->type != out->type)
-    return bt_fail(c, BT_ERR_SHAPE, "input and output sizes differ");
+    return bt_fail(c, BT_ERR_SHAPE, "size mismatch");
   return BT_OK;
 }
 

@@ -18,7 +18,7 @@ typedef struct sm_data {
 
 BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
-  if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "needs input and output");
+  if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/output");
   if (BT_HAS_FLOAT && (in->type == BT_FLOAT32 || out->type == BT_FLOAT32)) {
     if (in->type != out->type) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 -> float32 only");
     if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
@@ -33,12 +33,12 @@ BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   if (in->type != BT_INT8 || (out->type != BT_INT8 && out->type != BT_INT16))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 -> int8/int16 only");
   if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
-  if (in->q_count < 1 || out->q_count < 1) return bt_fail(c, BT_ERR_QUANT, "missing quantization");
+  if (in->q_count < 1 || out->q_count < 1) return bt_fail(c, BT_ERR_QUANT, "bad quantization");
   /* TFLM requires the fixed output quantization the kernel assumes. */
   if (out->type == BT_INT8 && bt_tensor_zero_point(out, 0) != -128)
-    return bt_fail(c, BT_ERR_QUANT, "int8 output zero point must be -128");
+    return bt_fail(c, BT_ERR_QUANT, "output zero point not -128");
   if (out->type == BT_INT16 && bt_tensor_zero_point(out, 0) != -32768)
-    return bt_fail(c, BT_ERR_QUANT, "int16 output zero point must be -32768");
+    return bt_fail(c, BT_ERR_QUANT, "output zero point not -32768");
   if (!bt_zp_ok(in)) return bt_fail(c, BT_ERR_QUANT, "zero point out of range");
   sm_data *d = bt_op_data_alloc(c, sizeof *d);
   if (!d) return BT_ERR_ARENA_TOO_SMALL;
@@ -47,7 +47,7 @@ BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   int ls;
   bt_preprocess_softmax_scaling((double)beta, (double)bt_tensor_scale(in, 0), SCALED_DIFF_INT_BITS,
                                 &d->in_mult, &ls);
-  if (ls < 0 || ls > 31) return bt_fail(c, BT_ERR_QUANT, "input scale out of range");
+  if (ls < 0 || ls > 31) return bt_fail(c, BT_ERR_QUANT, "input scale range");
   d->in_left_shift = ls;
   d->diff_min = -bt_calculate_input_radius(SCALED_DIFF_INT_BITS, ls, 31);
   d->depth = bt_tensor_dim(in, in->ndims - 1);
@@ -55,6 +55,11 @@ BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   return BT_OK;
 }
 
+/* One row of class scores per invoke in the usual models, and the gemmlowp
+ * helpers it calls are size-optimised too (quant.c): size over speed here. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("Os")))
+#endif
 static bt_status eval(bt_ctx *c) {
   const sm_data *d = bt_op_data(c);
   if (BT_HAS_FLOAT && d->is_float) {

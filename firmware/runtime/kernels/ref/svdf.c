@@ -20,17 +20,17 @@ BT_COLD static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *wf = bt_input(c, 1), *wt = bt_input(c, 2);
   bt_tensor *bias = bt_input(c, 3), *st = bt_input(c, 4), *out = bt_output(c, 0);
   if (!in || !wf || !wt || !st || !out || bt_num_inputs(c) != 5)
-    return bt_fail(c, BT_ERR_GRAPH, "needs input, weights_feature, weights_time, [bias], state");
+    return bt_fail(c, BT_ERR_GRAPH, "missing input/weights/state");
   if (in->type != BT_INT8 || wf->type != BT_INT8 || out->type != BT_INT8)
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 input/feature weights/output only");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 only");
   if (!((wt->type == BT_INT8 && st->type == BT_INT8) || (wt->type == BT_INT16 && st->type == BT_INT16)))
-    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "time weights and state must both be int8 or int16");
-  if (bias && bias->type != BT_INT32) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias must be int32");
-  if (!(st->flags & BT_TENSOR_VARIABLE)) return bt_fail(c, BT_ERR_GRAPH, "state must be a variable tensor");
+    return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "time weights/state type");
+  if (bias && bias->type != BT_INT32) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias not int32");
+  if (!(st->flags & BT_TENSOR_VARIABLE)) return bt_fail(c, BT_ERR_GRAPH, "states not variable");
   if (in->ndims != 2 || wf->ndims != 2 || wt->ndims != 2 || st->ndims != 2 || out->ndims != 2)
-    return bt_fail(c, BT_ERR_SHAPE, "2-D tensors expected");
+    return bt_fail(c, BT_ERR_SHAPE, "not 2-D");
   if (!in->q_count || !wf->q_count || !wt->q_count || !st->q_count || !out->q_count)
-    return bt_fail(c, BT_ERR_QUANT, "not quantized");
+    return bt_fail(c, BT_ERR_QUANT, "bad quantization");
   svdf_data *d = bt_op_data_alloc(c, sizeof *d);
   if (!d) return BT_ERR_ARENA_TOO_SMALL;
   d->rank = bt_opt_i32(c, 0, 0);
@@ -38,15 +38,15 @@ BT_COLD static bt_status prepare(bt_ctx *c) {
   d->input = bt_tensor_dim(in, 1);
   d->filter = bt_tensor_dim(wf, 0);
   d->memory = bt_tensor_dim(wt, 1);
-  if (d->rank <= 0 || d->filter % d->rank) return bt_fail(c, BT_ERR_SHAPE, "filters not a multiple of rank");
+  if (d->rank <= 0 || d->filter % d->rank) return bt_fail(c, BT_ERR_SHAPE, "filters % rank");
   if (d->batch <= 0 || d->filter <= 0 || d->memory <= 0 || d->input <= 0)
-    return bt_fail(c, BT_ERR_SHAPE, "empty SVDF dimension");   /* eval shifts n_state - 1 elements */
+    return bt_fail(c, BT_ERR_SHAPE, "empty dimension");   /* eval shifts n_state - 1 elements */
   d->unit = d->filter / d->rank;
   if (bt_tensor_dim(wf, 1) != d->input || bt_tensor_dim(wt, 0) != d->filter ||
       bt_tensor_dim(out, 0) != d->batch || bt_tensor_dim(out, 1) != d->unit ||
       bt_tensor_dim(st, 0) != d->batch || bt_tensor_dim(st, 1) != d->memory * d->filter ||
       (bias && bt_tensor_num_elems(bias) != d->unit))
-    return bt_fail(c, BT_ERR_SHAPE, "inconsistent SVDF shapes");
+    return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
   d->wide = st->type == BT_INT16;
   /* TFLM multiplies the float scales in float, then widens to double. */
   float fs = bt_tensor_scale(in, 0) * bt_tensor_scale(wf, 0) / bt_tensor_scale(st, 0);
