@@ -5,6 +5,7 @@
 #include "bt/quant.h"
 
 int main(void) {
+  bt_log_enable_float();
   bt_printf("d|%d|%d|%d|%i\n", 0, -1, 2147483647, (-2147483647 - 1));
   bt_printf("u|%u|%u|%lu\n", 0u, 4294967295u, 1234567890ul);
   bt_printf("x|%x|%X|%08x|%02x\n", 0xdeadbeefu, 0xabcu, 0x1fu, 5u);

@@ -30,6 +30,7 @@ static int supported(const bt_tensor *t)
 
 int app_setup(bt_interp *it)
 {
+    bt_log_enable_float();   /* Respond prints x and y with %f */
     const bt_tensor *in = bt_interp_input(it, 0), *out = bt_interp_output(it, 0);
     if (!supported(in) || !supported(out)) {
         bt_printf("ERROR: hello_world needs an int8 or float32 input and output\n");

@@ -42,31 +42,14 @@ static void put_uint(sink *s, unsigned long long v, unsigned base, int upper,
   while (n) put(s, d[--n]);
 }
 
-static void put_double(sink *s, double v, int prec, int width, int zero) {
-  if (v != v) { pad(s, width - 3, ' '); put(s, 'n'); put(s, 'a'); put(s, 'n'); return; }
-  int neg = v < 0 || (v == 0 && 1 / v < 0);
-  if (neg) v = -v;
-  if (prec > 9) prec = 9;
-  unsigned long long scale = 1;
-  for (int i = 0; i < prec; i++) scale *= 10;
-  if (v > 1.8e19 / (double)scale) {  /* too large for fixed digits: print 'inf' */
-    if (neg) put(s, '-');
-    put(s, 'i'); put(s, 'n'); put(s, 'f');
-    return;
-  }
-  /* Round half to even on exact ties, like glibc's printf (0.125 -> "0.12"). */
-  double scaled = v * (double)scale;
-  unsigned long long all = (unsigned long long)scaled;
-  double frac = scaled - (double)all;
-  if (frac > 0.5 || (frac == 0.5 && (all & 1))) all++;
-  unsigned long long ip = all / scale, fp = all % scale;
-  /* Width covers the whole number; emit integer part padded accordingly. */
-  int iw = width - (prec ? prec + 1 : 0);
-  put_uint(s, ip, 10, 0, iw, zero, neg);
-  if (prec) {
-    put(s, '.');
-    put_uint(s, fp, 10, 0, prec, 1, 0);
-  }
+/* %f is linked only into images that print floats (newlib's _printf_float idea): an
+ * app calls bt_log_enable_float() (log_float.c), which sets this hook; without it, %f
+ * prints "?" and the double-formatting code and its soft-double helpers stay out. */
+void (*bt_log_put_double)(void *sink, double v, int prec, int width, int zero);
+
+void bt_log_putc(void *s, char c) { put((sink *)s, c); }
+void bt_log_put_uint(void *s, unsigned long long v, int width, int zero, int neg) {
+  put_uint((sink *)s, v, 10, 0, width, zero, neg);
 }
 
 static void format(sink *s, const char *f, va_list ap) {
@@ -102,7 +85,12 @@ static void format(sink *s, const char *f, va_list ap) {
         put_uint(s, v, *f == 'u' ? 10 : 16, *f == 'X', left ? 0 : width, zero, 0);
         break;
       }
-      case 'f': put_double(s, va_arg(ap, double), prec < 0 ? 6 : prec, left ? 0 : width, zero); break;
+      case 'f': {
+        double v = va_arg(ap, double);
+        if (bt_log_put_double) bt_log_put_double(s, v, prec < 0 ? 6 : prec, left ? 0 : width, zero);
+        else put(s, '?');
+        break;
+      }
       case 's': {
         const char *str = va_arg(ap, const char *);
         if (!str) str = "(null)";
