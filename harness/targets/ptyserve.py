@@ -57,6 +57,9 @@ class PtyWriter:
         else:
             self._write(data)
         if f.disconnect_after and self.count >= f.disconnect_after:
+            # The emulator writes far faster than a 115200-baud link: give the reader the
+            # moment a real UART would have taken to send these lines, then pull the cable.
+            time.sleep(0.2)
             self.close()
 
     def _write(self, data: bytes) -> None:
