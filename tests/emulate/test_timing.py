@@ -130,3 +130,33 @@ def test_flash_data_reads_pay_wait_states(build_fw, board, ws, line):
     def dwt(r):  # cycles of the dot-product loop, measured by the firmware with DWT
         return int(next(x for x in r.lines if x.startswith("cycles=")).split()[0][7:])
     assert dwt(fl) - dwt(ram) == pytest.approx(expected, rel=0.05)
+
+
+def _memsys_cycles(build_fw, board, *defines):
+    r = emulate(build_fw("memsys", board, *defines), board, max_cycles=10**9)
+    assert r.exit_code == 0, r.lines
+    return r.lines[0], int(next(x for x in r.lines if x.startswith("cycles="))[7:])
+
+
+def test_flash_wait_states_and_art_change_the_same_loop_f413(build_fw):
+    """F413: the same loop with 0 vs 3 flash wait states (ART off), then ART on."""
+    acc0, ws0 = _memsys_cycles(build_fw, "f413", "ACR=0")
+    acc3, ws3 = _memsys_cycles(build_fw, "f413", "ACR=3")
+    acc_art, art = _memsys_cycles(build_fw, "f413", "ACR=0x703")  # 3 WS + PRFTEN ICEN DCEN
+    print(f"\nF413 dot loop: 0 WS {ws0}, 3 WS {ws3}, 3 WS + ART {art} cycles")
+    assert acc0 == acc3 == acc_art
+    assert ws3 > 1.3 * ws0          # every fetch line and weight read waits 3 cycles
+    assert art < 1.1 * ws0          # the ART hides nearly all of them
+    assert art < ws3
+
+
+def test_caches_and_itcm_change_the_same_loop_f769(build_fw):
+    """F769: caches off vs on, and the loop run from ITCM instead of flash (caches off).
+    Hardware reference: Dhrystone on an F723 drops from 245 to 49 DMIPS with caches off."""
+    acc_off, off = _memsys_cycles(build_fw, "f769")
+    acc_on, on = _memsys_cycles(build_fw, "f769", "CACHES")
+    acc_itcm, itcm = _memsys_cycles(build_fw, "f769", "ITCM")
+    print(f"\nF769 dot loop: caches off {off}, caches on {on}, ITCM (caches off) {itcm} cycles")
+    assert acc_off == acc_on == acc_itcm
+    assert off > 3 * on             # 7 wait states + AXI on every line without the caches
+    assert itcm < off               # code fetches from ITCM are zero-wait
