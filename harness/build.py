@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -69,6 +70,10 @@ def build_firmware(board: str, app: str, model: Path, *, kernels: str = "ref",
     model = Path(model).resolve()
     if not model.is_file():
         raise InputError(f"{model}: model file does not exist")
+    flash = board_memory_bytes(board).get("flash", 0)
+    if flash and model.stat().st_size > flash:  # say so before a minute of building
+        raise InputError(f"{model}: {model.stat().st_size:,} B model does not fit the {board}'s "
+                         f"{flash:,} B flash (over by {model.stat().st_size - flash:,} B)")
     require_tools()
     defs = {
         "CMAKE_TOOLCHAIN_FILE": TOOLCHAIN_FILE,
@@ -90,21 +95,39 @@ def build_firmware(board: str, app: str, model: Path, *, kernels: str = "ref",
         if not (build_dir / "CMakeCache.txt").is_file():
             _run(["cmake", "-S", str(FIRMWARE), "-B", str(build_dir), "-G", "Unix Makefiles"]
                  + [f"-D{k}={v}" for k, v in defs.items()], "configure", build_dir)
-        _run(["cmake", "--build", str(build_dir), "-j2"], "build", build_dir)
+        _run(["cmake", "--build", str(build_dir), "-j2"], "build", build_dir,
+             context=f"{app} with {model.name} ({model.stat().st_size:,} B)"
+                     + (f", {arena_bytes:,} B arena" if arena_bytes else "") + f" on {board}")
     elf = build_dir / "boardtwin.elf"
     if not elf.is_file():
         raise BuildError(f"{build_dir}: build finished but produced no boardtwin.elf")
     return Image(elf, build_dir / "boardtwin.map", build_dir, board, app, kernels)
 
 
-def _run(cmd: list[str], what: str, build_dir: Path) -> None:
+_OVERFLOW = re.compile(r"region `(\w+)' overflowed by (\d+) bytes")
+
+
+def _run(cmd: list[str], what: str, build_dir: Path, context: str = "") -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
+        out = proc.stdout + proc.stderr
+        tail = out.strip().splitlines()[-15:]
         log = build_dir / f"{what}-error.log"
         build_dir.mkdir(parents=True, exist_ok=True)
-        log.write_text(proc.stdout + proc.stderr)
+        log.write_text(out)
+        over = _OVERFLOW.findall(out)
+        if over:  # the linker's verdict, in one line: which memory, by how much
+            why = " and ".join(f"{'flash' if r.upper().startswith('FLASH') else r} short by {int(n):,} B"
+                               for r, n in dict(over).items())
+            raise BuildError(f"{context or 'the image'} does not fit: {why} (log: {log})")
         raise BuildError(f"firmware {what} failed ({log}):\n" + "\n".join(tail))
+
+
+def board_memory_bytes(board: str) -> dict[str, int]:
+    """Sizes of the board's memories from its .repl (e.g. {"flash": 1572864, "sram1": ...})."""
+    from harness.emulate import boards, repl
+    plat = repl.parse(boards.platforms_dir() / boards.get(board).repl)
+    return {m.name: int(m.size or m.attrs.get("size") or 0) for m in plat.memories()}
 
 
 def image_sizes(elf: Path) -> dict:

@@ -136,7 +136,9 @@ def _print_record(rec: dict) -> None:
         ms = rec.get(f"{phase}_ms_avg")
         rows.append((f"{phase.capitalize()} cycles cur/min/max/avg",
                      "/".join(str(x) for x in c) + (f"  ({ms:.4f} ms)" if ms is not None else "")))
-    rows.append(("predictions vs tflite-micro", f"{rec['preds_matching']}/{rec['preds_checked']} bit-exact"))
+    rows.append(("predictions vs tflite-micro",
+                 f"{rec['preds_matching']}/{rec['preds_checked']} bit-exact" if rec.get("preds_checked")
+                 else "not compared (use --check)"))
     for k, v in rows:
         t.add_row(k, v)
     _out().print(t)

@@ -6,6 +6,7 @@ sections, the model file, and the lines the firmware printed.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -53,13 +54,19 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
     ex, model_path = examples.resolve(model, models_dir)
     iters = iterations or ex.iterations
     blob = inputs.prepare(ex.app, models_dir).blob if ex.inputs else None
-    # The per-op profile (MicroProfiler format) costs two DWT reads per operator, as TFLM's.
-    image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters,
-                                 input_blob=blob, extra={"BT_PROFILE": "ON"})
     tgt = get_target(target, **(target_options or {}))
-    t0 = time.perf_counter()
-    trun = tgt.run(image.elf, board, on_line=on_line)
-    log = parse.parse_lines(trun.lines)
+    arena = 0  # the board's default arena first
+    while True:
+        # The per-op profile (MicroProfiler format) costs two DWT reads per operator, as TFLM's.
+        image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters,
+                                     input_blob=blob, extra={"BT_PROFILE": "ON"}, arena_bytes=arena)
+        t0 = time.perf_counter()
+        trun = tgt.run(image.elf, board, on_line=on_line)
+        log = parse.parse_lines(trun.lines)
+        bigger = arena_to_retry(log, arena)
+        if not bigger:
+            break
+        arena = bigger  # the model needs more than the default: size the arena to it, once
     record = _record(ex, model_path, image, trun, log)
     record["fingerprint"] = fingerprint_for(board, model, kernels=kernels, target=target,
                                             models_dir=models_dir, iterations=iterations)
@@ -78,6 +85,22 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
                         f"equal; first mismatching iterations: {record['mismatch_iterations'] or '-'}; "
                         f"Respond lines equal: {record.get('respond_matching', '-')})", record)
     return record
+
+
+_ARENA_SHORT = re.compile(r"ARENA_TOO_SMALL: .*?(\d+) bytes given, (\d+) needed")
+
+
+def arena_to_retry(log: parse.RunLog, arena: int) -> int:
+    """The arena to rebuild with when the firmware said its arena was too small and this
+    run used the default one (0): the bytes it needs, rounded up to 1 KiB; else 0. If that
+    arena does not fit the board's RAM, the link says by how much (BuildError)."""
+    if arena:
+        return 0
+    for e in log.errors:
+        m = _ARENA_SHORT.search(e)
+        if m and int(m.group(2)) > int(m.group(1)):
+            return -(-int(m.group(2)) // 1024) * 1024
+    return 0
 
 
 def fingerprint_for(board: str, model: str, *, kernels: str, target: str,

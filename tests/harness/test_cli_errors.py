@@ -70,3 +70,41 @@ def test_truncated_model_is_named_by_analyse(tmp_path, models_dir):
 def test_report_without_results(tmp_path):
     p = _bt("report", "--db", str(tmp_path / "none.db"), "--out", str(tmp_path / "rep"))
     _one_error_line(p, "no results store yet")
+
+
+def _fc_model(path, **kw):
+    """A valid int8 FULLY_CONNECTED model, sized by its weights or its activations."""
+    import numpy as np
+    from tests.runtime import opmodels as om
+    path.write_bytes(om.fully_connected(np.random.default_rng(0), **kw))
+    return path
+
+
+def test_model_larger_than_the_flash_is_refused_before_building(tmp_path):
+    big = _fc_model(tmp_path / "big.tflite", accum=4000, units=400)     # 1.6 MB of weights
+    p = _bt("run", "--board", "f413", "--model", str(big), "--db", str(tmp_path / "r.db"))
+    _one_error_line(p, "big.tflite", "does not fit the f413's 1,572,864 B flash", "over by 29,376 B")
+    assert p.returncode == 2
+
+
+def test_image_larger_than_the_flash_says_by_how_much(tmp_path):
+    big = _fc_model(tmp_path / "almost.tflite", accum=4000, units=390)  # fits alone, not with the firmware
+    p = _bt("run", "--board", "f413", "--model", str(big), "--db", str(tmp_path / "r.db"))
+    _one_error_line(p, "almost.tflite", "on f413 does not fit: flash short by")
+
+
+def test_arena_larger_than_the_ram_says_by_how_much(tmp_path):
+    wide = _fc_model(tmp_path / "wide.tflite", batches=100, accum=4000, units=8)  # ~400 kB input
+    p = _bt("run", "--board", "f413", "--model", str(wide), "--db", str(tmp_path / "r.db"))
+    _one_error_line(p, "wide.tflite", "401,408 B arena on f413 does not fit: RAM short by")
+
+
+def test_arena_larger_than_the_default_is_sized_to_the_model(tmp_path):
+    """The firmware reports the bytes it needs; the harness rebuilds with that arena once."""
+    import json
+    mid = _fc_model(tmp_path / "mid.tflite", batches=66, accum=4000, units=8)   # ~264 kB input
+    p = _bt("run", "--board", "f413", "--model", str(mid), "--iterations", "2", "--json",
+            "--db", str(tmp_path / "r.db"))
+    assert p.returncode == 0, p.stderr
+    rec = json.loads(p.stdout)
+    assert rec["arena_total"] > 245_760 and rec["image_ram"] <= 320 * 1024
