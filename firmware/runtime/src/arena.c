@@ -1,8 +1,14 @@
 /* Arena: planned activations + scratch at the 16-aligned start ("head" in
  * TFLM's words), persistent data allocated downwards from the 8-aligned end
- * ("tail"). The planner keeps its state in the tensor structs themselves
- * (offset in `data`, a flag bit), so planning needs no extra arena memory and
- * the exact arena need can be computed even when the arena is too small. */
+ * ("tail"). The planner keeps its results in the tensor structs themselves
+ * (offset in `data`, a flag bit). Like TFLM's GreedyMemoryPlanner it works
+ * from lifetimes computed once (one pass over the operators) and a list of the
+ * placed buffers sorted by offset, both kept in a temporary array in the free
+ * part of the arena between the head's start and the persistent tail: nothing
+ * lives there while planning, and the activations overwrite it afterwards. If
+ * that space is too small for the array, the planner computes lifetimes on the
+ * fly instead (slower, same plan), so the exact arena need can still be
+ * computed when the arena is too small and the array never raises it. */
 #include <string.h>
 #include "internal.h"
 
@@ -67,9 +73,56 @@ int bt_tensor_lifetime(const bt_interp *it, uint32_t t, uint32_t *first, uint32_
 /* Planned buffers are numbered: tensors [0, num_tensors), then scratch. */
 typedef struct buf { uint32_t size, first, last; } buf;
 
-static int get_buf(const bt_interp *it, uint32_t i, buf *b) {
+/* Planning temp array (in the free head region), or NULLs when it did not fit:
+ * life[t] = lifetime of tensor t (first == LIFE_NONE: needs no memory);
+ * order[0..placed) = placed buffers sorted by offset (ascending). */
+#define LIFE_NONE UINT32_MAX
+typedef struct life { uint32_t first, last; } life;
+typedef struct plan_tmp { life *life; uint32_t *order; uint32_t placed; } plan_tmp;
+
+static void note_use(life *lv, uint32_t n, int32_t idx, uint32_t o, int write) {
+  if (idx < 0 || (uint32_t)idx >= n) return;   /* -1 = absent optional tensor */
+  life *l = &lv[idx];
+  if (write) { if (o < l->first) l->first = o; }
+  else l->last = o;                            /* ops visited in order: the last read */
+}
+
+/* All tensor lifetimes in one pass over the operators: exactly what
+ * bt_tensor_lifetime() gives for each tensor, in O(ops + tensors). */
+static void compute_lifetimes(const bt_interp *it, life *lv) {
+  const uint32_t nt = it->num_tensors;
+  for (uint32_t t = 0; t < nt; t++) {
+    lv[t].first = (it->tensors[t].flags & BT_TENSOR_INPUT) ? 0 : UINT32_MAX;
+    lv[t].last = UINT32_MAX;                    /* = never read */
+  }
+  for (uint32_t o = 0; o < it->num_ops; o++) {
+    const bt_node *n = &it->nodes[o];
+    for (int k = 0; k < n->n_out; k++) note_use(lv, nt, bt_node_out(it, n, k), o, 1);
+    for (int k = 0; k < n->n_in; k++) note_use(lv, nt, bt_node_in(it, n, k), o, 0);
+  }
+  for (uint32_t t = 0; t < nt; t++) {
+    const bt_tensor *x = &it->tensors[t];
+    life *l = &lv[t];
+    if ((x->flags & (BT_TENSOR_CONST | BT_TENSOR_VARIABLE)) || !(x->flags & BT_TENSOR_USED)) {
+      l->first = LIFE_NONE;
+      l->last = 0;
+      continue;
+    }
+    if (l->first == UINT32_MAX) l->first = 0;
+    if (x->flags & BT_TENSOR_OUTPUT) l->last = it->num_ops ? it->num_ops - 1 : 0;
+    else if (l->last == UINT32_MAX || l->last < l->first) l->last = l->first;
+  }
+}
+
+static int get_buf(const bt_interp *it, const plan_tmp *tmp, uint32_t i, buf *b) {
   if (i < it->num_tensors) {
-    if (!bt_tensor_lifetime(it, i, &b->first, &b->last)) return 0;
+    if (tmp->life) {
+      if (tmp->life[i].first == LIFE_NONE) return 0;
+      b->first = tmp->life[i].first;
+      b->last = tmp->life[i].last;
+    } else if (!bt_tensor_lifetime(it, i, &b->first, &b->last)) {
+      return 0;
+    }
     b->size = (uint32_t)bt_align_up(it->tensors[i].bytes, ACT_ALIGN);
     return 1;
   }
@@ -101,6 +154,48 @@ static void set_planned(bt_interp *it, uint32_t i, uint32_t off) {
   }
 }
 
+/* Lowest offset where buffer pb collides with no placed buffer whose lifetime
+ * overlaps. Slow path (no temp array): bump past colliding buffers until none
+ * collides, O(placed) passes. Fast path: one walk over the placed buffers in
+ * offset order. Both give the lowest such offset, hence the same plan: every
+ * offset below the candidate is known to collide, and the final one does not. */
+static uint32_t place(const bt_interp *it, const plan_tmp *tmp, uint32_t total, const buf *pb) {
+  uint32_t cand = 0, off;
+  buf b;
+  if (tmp->order) {
+    for (uint32_t k = 0; k < tmp->placed; k++) {
+      uint32_t j = tmp->order[k];
+      if (j >= total || !is_planned(it, j, &off) || !get_buf(it, tmp, j, &b)) continue;
+      if (b.first > pb->last || pb->first > b.last) continue;   /* lifetimes disjoint */
+      if (off >= cand + pb->size) break;       /* gap found; all later ones lie above */
+      if (off + b.size > cand) cand = off + b.size;
+    }
+    return cand;
+  }
+  for (int moved = 1; moved;) {
+    moved = 0;
+    for (uint32_t j = 0; j < total; j++) {
+      if (!is_planned(it, j, &off) || !get_buf(it, tmp, j, &b)) continue;
+      if (b.first > pb->last || pb->first > b.last) continue;       /* lifetimes disjoint */
+      if (cand >= off + b.size || off >= cand + pb->size) continue; /* space disjoint */
+      cand = off + b.size;
+      moved = 1;
+    }
+  }
+  return cand;
+}
+
+/* Keep order[] sorted by offset: insert buffer i (placed at off). */
+static void insert_sorted(const bt_interp *it, plan_tmp *tmp, uint32_t i, uint32_t off) {
+  uint32_t k = tmp->placed, o;
+  while (k > 0 && is_planned(it, tmp->order[k - 1], &o) && o > off) {
+    tmp->order[k] = tmp->order[k - 1];
+    k--;
+  }
+  tmp->order[k] = i;
+  tmp->placed++;
+}
+
 bt_status bt_arena_plan(bt_interp *it) {
   const uint32_t total = it->num_tensors + it->num_scratch;
   uint32_t head = 0;
@@ -110,6 +205,16 @@ bt_status bt_arena_plan(bt_interp *it) {
     /* variable tensors keep their persistent buffer (seq-ops fix) */
     if (!(t->flags & (BT_TENSOR_CONST | BT_TENSOR_VARIABLE))) { t->data = NULL; t->flags &= (uint8_t)~BT_TENSOR_PLANNED; }
   }
+  /* The temp array: at the head's start, only if it fits below the tail
+   * (plan_base is 16-aligned, so life[] and order[] are aligned too). */
+  plan_tmp tmp = {NULL, NULL, 0};
+  size_t avail = it->tail_lo > it->plan_base ? (size_t)(it->tail_lo - it->plan_base) : 0;
+  if (total > 0 && it->num_tensors <= avail / sizeof(life) &&
+      total <= (avail - (size_t)it->num_tensors * sizeof(life)) / sizeof(uint32_t)) {
+    tmp.life = (life *)(void *)it->plan_base;
+    tmp.order = (uint32_t *)(void *)(it->plan_base + (size_t)it->num_tensors * sizeof(life));
+    compute_lifetimes(it, tmp.life);
+  }
   /* Greedy: repeatedly take the largest unplaced buffer (ties: lowest index,
    * i.e. model order) and put it at the lowest offset that does not collide
    * with any placed buffer whose lifetime overlaps. */
@@ -117,22 +222,13 @@ bt_status bt_arena_plan(bt_interp *it) {
     uint32_t pick = UINT32_MAX, off;
     buf pb = {0, 0, 0}, b;
     for (uint32_t i = 0; i < total; i++) {
-      if (is_planned(it, i, &off) || !get_buf(it, i, &b)) continue;
+      if (is_planned(it, i, &off) || !get_buf(it, &tmp, i, &b)) continue;
       if (pick == UINT32_MAX || b.size > pb.size) { pick = i; pb = b; }
     }
     if (pick == UINT32_MAX) break;
-    uint32_t cand = 0;
-    for (int moved = 1; moved;) {
-      moved = 0;
-      for (uint32_t j = 0; j < total; j++) {
-        if (!is_planned(it, j, &off) || !get_buf(it, j, &b)) continue;
-        if (b.first > pb.last || pb.first > b.last) continue;       /* lifetimes disjoint */
-        if (cand >= off + b.size || off >= cand + pb.size) continue; /* space disjoint */
-        cand = off + b.size;
-        moved = 1;
-      }
-    }
+    uint32_t cand = place(it, &tmp, total, &pb);
     set_planned(it, pick, cand);
+    if (tmp.order && tmp.placed < total) insert_sorted(it, &tmp, pick, cand);
     if (cand + pb.size > head) head = cand + pb.size;
   }
   it->head_bytes = head;
