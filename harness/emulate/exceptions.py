@@ -27,6 +27,16 @@ _ENTRY_FP_REGS = _ENTRY_REGS + _FP_REGS
 _EPSR_IT_ICI = 0x0600FC00  # xPSR bits 26:25 and 15:10
 
 _RETURN_REGS = (arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_PSP, arm.UC_ARM_REG_CONTROL)
+_TAIL = (arm.UC_ARM_REG_LR, arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_PC)
+# registers bt_exc_enter writes (see ExceptionUnit.take)
+_ENTRY_IDS = (arm.UC_ARM_REG_CONTROL, arm.UC_ARM_REG_PSP, arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_SP,
+              arm.UC_ARM_REG_XPSR) + _TAIL
+_FRAME = struct.Struct("<8I")
+# return writes: [s0-s15, FPSCR] r0-r3 r12 lr (PSP | MSP) CONTROL XPSR SP PC, keyed by (FP, PSP)
+_RETURN_WRITES = {(f, p): (_FP_REGS if f else ()) + _FRAME_REGS
+                  + (arm.UC_ARM_REG_PSP if p else arm.UC_ARM_REG_MSP,)
+                  + (arm.UC_ARM_REG_CONTROL, arm.UC_ARM_REG_XPSR, arm.UC_ARM_REG_SP, arm.UC_ARM_REG_PC)
+                  for f in (False, True) for p in (False, True)}
 
 # CFSR bits
 IACCVIOL, DACCVIOL, MMARVALID = 1 << 0, 1 << 1, 1 << 7
@@ -64,43 +74,34 @@ class ExceptionUnit:
         if not handler or not handler & 1:
             raise self._fault_error(f"no valid vector for exception {exc} (vector table at "
                                     f"0x{self.m.scb.vtor:08x})", return_pc)
+        m = self.m
         if tail_chain_lr is not None:
-            lr = tail_chain_lr
-            self.m.counter.add(self.t["tail_chain"])
-            ids, vals = (), []
+            m.counter.add(self.t["tail_chain"])
         else:
-            fpu = self.m.scb.fpu_enabled()
-            r = self.regs.read_many(_ENTRY_FP_REGS if fpu else _ENTRY_REGS)
-            ipsr, control, msp, psp, xpsr = r[6:11]
-            on_psp = ipsr == 0 and control & 2
-            sp = psp if on_psp else msp
-            align = 4 if (sp & 4) and (self.m.scb.ccr & 0x200) else 0
-            frame = (sp - 32 - align) & 0xFFFFFFFF
-            words = r[:6] + [return_pc & ~1, (xpsr & ~(1 << 9)) | (1 << 24) | (align and 1 << 9)]
-            if not self.regs.write_mem(frame, struct.pack("<8I", *words)):
+            # One native call (cycles/hook.c bt_exc_enter): read r0-r3, r12, lr, IPSR, CONTROL,
+            # MSP, PSP, xPSR (+ s0-s15, FPSCR with the FPU on); push the basic frame
+            # (r0-r3, r12, lr, return address, xPSR with bit 9 = 4-byte alignment pad) on the
+            # active stack, 8-byte aligned when CCR.STKALIGN; then write the handler's
+            # registers: main stack, no active FP context (CONTROL.SPSEL, FPCA = 0), SP = frame,
+            # xPSR without EPSR.IT/ICI (ARMv7-M ARM B1.5.6; the stacked xPSR keeps them for the
+            # return: unicorn keeps its IT state across our PC change otherwise, and the
+            # handler's first instructions would run under the interrupted IT condition),
+            # LR = EXC_RETURN (F1 from a handler, FD from thread on PSP, F9 on MSP), IPSR, PC.
+            fpu = m.scb.fpu_enabled()
+            ok, frame, control, r = self.regs.exc_enter(_ENTRY_FP_REGS if fpu else _ENTRY_REGS, _ENTRY_IDS,
+                                                        return_pc, m.scb.ccr & 0x200, exc, handler)
+            if not ok:
                 raise self._fault_error(f"stacking error: frame at 0x{frame:08x} is not writable RAM "
                                         f"(stack overflow or bad SP)", return_pc, lockup=True)
             self.fp_shadow.append((frame, r[11:] if fpu else None, control & 4))
-            # handler: main stack, no active FP context (CONTROL.SPSEL, FPCA = 0)
-            ids, vals = ((arm.UC_ARM_REG_CONTROL,), [control & ~6]) if control & 6 else ((), [])
-            if on_psp:
-                ids, vals = ids + (arm.UC_ARM_REG_PSP,), vals + [frame]
-            else:
-                ids, vals = ids + (arm.UC_ARM_REG_MSP, arm.UC_ARM_REG_SP), vals + [frame, frame]
-            # Entry clears EPSR.IT/ICI (ARMv7-M ARM B1.5.6); the stacked xPSR keeps them for
-            # the return. Unicorn keeps its IT state across our PC change otherwise, and the
-            # handler's first instructions would run under the interrupted IT condition.
-            ids, vals = ids + (arm.UC_ARM_REG_XPSR,), vals + [xpsr & ~_EPSR_IT_ICI]
-            lr = 0xFFFFFFF1 if ipsr else (0xFFFFFFFD if on_psp else 0xFFFFFFF9)
-            self.m.counter.add(self.t["exception_entry"])
+            m.counter.add(self.t["exception_entry"])
         nv.activate(exc)
-        if self.m.trace is not None:
-            self.m.trace(f"enter exception {exc} ({self.image.symbol(handler & ~1)}) from "
-                         f"{'tail-chain' if tail_chain_lr is not None else self.image.symbol(return_pc) or hex(return_pc)}")
-        # one batch, in the order the registers were always written
-        self.regs.write_many(ids + (arm.UC_ARM_REG_LR, arm.UC_ARM_REG_IPSR, arm.UC_ARM_REG_PC),
-                             vals + [lr, exc, handler | 1])
-        self.m.counter.st.no_taken_once = 1
+        if m.trace is not None:
+            m.trace(f"enter exception {exc} ({self.image.symbol(handler & ~1)}) from "
+                    f"{'tail-chain' if tail_chain_lr is not None else self.image.symbol(return_pc) or hex(return_pc)}")
+        if tail_chain_lr is not None:
+            self.regs.write_many(_TAIL, (tail_chain_lr, exc, handler | 1))
+        m.counter.st.no_taken_once = 1
 
     def try_take_pending(self, return_pc) -> bool:
         best = self.m.nvic.best_pending()
@@ -132,24 +133,22 @@ class ExceptionUnit:
         data = self.regs.read_mem(sp, 32)
         if data is None:
             raise self._fault_error(f"unstacking error: frame at 0x{sp:08x} unreadable", self.m.pc(), lockup=True)
-        vals = struct.unpack("<8I", data)
+        vals = _FRAME.unpack(data)
         xpsr = vals[7]
         new_sp = sp + 32 + (4 if xpsr & (1 << 9) else 0)
         control &= ~4
-        ids, values = (), []
+        fp, values = False, []
         if self.fp_shadow:
             frame, fregs, fpca = self.fp_shadow.pop()
             if fregs is not None and frame == sp:
-                ids, values = _FP_REGS, list(fregs)
+                fp, values = True, list(fregs)
                 control |= fpca
-        ids += _FRAME_REGS + (arm.UC_ARM_REG_PSP if use_psp else arm.UC_ARM_REG_MSP,)
-        values += list(vals[:6]) + [new_sp]
+        values += vals[:6]
         if to_thread:
             control = (control | 2) if use_psp else (control & ~2)
+        values += (new_sp, control, (xpsr & ~(1 << 9)) | (1 << 24), new_sp, vals[6] | 1)
         # one batch, in the order the registers were always written
-        self.regs.write_many(ids + (arm.UC_ARM_REG_CONTROL, arm.UC_ARM_REG_XPSR, arm.UC_ARM_REG_SP,
-                                    arm.UC_ARM_REG_PC),
-                             values + [control, (xpsr & ~(1 << 9)) | (1 << 24), new_sp, vals[6] | 1])
+        self.regs.write_many(_RETURN_WRITES[(fp, bool(use_psp))], values)
         self.m.counter.add(self.t["exception_return"])
         self.m.counter.st.no_taken_once = 1
         if self.m.trace is not None:

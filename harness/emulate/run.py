@@ -2,6 +2,7 @@
 deliver interrupts and faults, and decide why the run ended."""
 from __future__ import annotations
 
+import ctypes
 import struct
 import sys
 import time
@@ -11,6 +12,7 @@ from unicorn import (UC_ERR_FETCH_PROT, UC_ERR_FETCH_UNMAPPED, UC_ERR_INSN_INVAL
                      UC_ERR_READ_UNMAPPED, UC_ERR_WRITE_PROT, UC_ERR_WRITE_UNMAPPED, UC_HOOK_INTR,
                      UC_HOOK_MEM_INVALID, UcError)
 from unicorn import arm_const as arm
+from unicorn.unicorn_py3 import unicorn as _ucmod
 
 from . import boards
 from . import elf as elfmod
@@ -65,7 +67,16 @@ class Runner:
         self.fault_deadline = None
         self.sleep_cycles = 0
         uc = self.m.uc
-        uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+        # CPU exceptions (exception return on every SysTick): a cffi callback registered
+        # directly, without unicorn's Python hook wrappers (same error handling as theirs).
+        ffi = self.m.counter.ffi
+        self._intr_cb = ffi.callback("void(void *, uint32_t, void *)", self._on_interrupt,
+                                     onerror=self._hook_error)
+        self._intr_hh = ctypes.c_size_t()
+        if _ucmod.uclib.uc_hook_add(uc._uch, ctypes.byref(self._intr_hh), UC_HOOK_INTR,
+                                    ctypes.c_void_p(int(ffi.cast("uintptr_t", self._intr_cb))),
+                                    ctypes.c_void_p(0), ctypes.c_uint64(1), ctypes.c_uint64(0)) != 0:
+            raise EmulationError("uc_hook_add for the interrupt hook failed")
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_mem)
         self._reset()
 
@@ -114,6 +125,13 @@ class Runner:
             raise FirmwareFault(f"unhandled CPU exception {intno}", pc, self.image.symbol(pc), self.m.now())
         except EmulationError as e:
             self.m._fail(e)
+
+    def _hook_error(self, exc_type, exc, tb):
+        # as unicorn's own hook wrapper: keep the first exception, emu_start raises it
+        uc = self.m.uc
+        if uc._hook_exception is None:
+            uc._hook_exception = exc
+        uc.emu_stop()
 
     def _on_invalid_mem(self, uc, access, address, size, value, _ud):
         self.bad_access = (access, address, size)

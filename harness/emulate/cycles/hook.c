@@ -676,10 +676,13 @@ static __attribute__((noinline, cold)) int bt_attention(bt_state *st, void *uc)
     return 0;
 }
 
-void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
+static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size);
+
+/* The complete hook: every case (deadline, probing, first execution, FPU stop, I-cache
+ * tag checks and fetch stalls).  bt_block_hook below handles the common case itself and
+ * hands everything else to this function, which starts again from scratch. */
+static __attribute__((noinline)) void bt_block_full(void *uc, uint32_t addr, uint32_t size, bt_state *st)
 {
-    bt_state *st = (bt_state *)user;
-    uint32_t addr = (uint32_t)address;
     if (__builtin_expect(st->cycles >= st->deadline, 0) && bt_attention(st, uc))
         return;
     int32_t i = bt_find(st, addr, size);
@@ -697,6 +700,13 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
         st->emu_stop(uc);
         return;
     }
+    bt_charge(st, b, i, addr, size);
+}
+
+/* Charge block b (table index i) entered at addr: taken-branch penalty, fetch-line stalls
+ * and I-cache, sampled data stall, profile counters. */
+static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size)
+{
     /* taken: the block was entered by a branch, not by falling through */
     uint32_t taken = (addr != st->prev_end) & ~st->no_taken_once;
     st->no_taken_once = 0;
@@ -753,6 +763,88 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
     b->cycles += cost;
 }
 
+/* A flash block with the I-cache off or the shortcut disabled: tag checks / stalls. */
+static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
+                                                     uint32_t size)
+{
+    bt_charge(st, b, i, addr, size);
+}
+
+/* The common tail of bt_charge (no fetch stalls): taken-branch penalty, sampled data
+ * stall, counters. */
+static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
+                                                          uint32_t size)
+{
+    const uint32_t taken = (addr != st->prev_end) & ~st->no_taken_once;
+    const uint32_t ptp = st->prev_taken_pen;
+    st->no_taken_once = 0;
+    uint64_t cost = b->cost + (taken ? ptp + (ptp ? b->entry_pen : 0) : 0);
+    if (b->data_pen) {
+        st->data_frac += b->data_pen;
+        cost += st->data_frac >> 8;
+        st->data_stall_cycles += st->data_frac >> 8;
+        st->data_frac &= 0xFF;
+    }
+    st->cycles += cost;
+    st->insns += b->ninsn;
+    st->cur_index = i;
+    st->prev_end = addr + size;
+    st->prev_taken_pen = b->taken_pen;
+    b->execs++;
+    b->cycles += cost;
+}
+
+/* A flash block not marked for the I-cache shortcut: if each of its lines is the most
+ * recent of its set, all hit, nothing moves and there is no stall, as bt_charge would find
+ * (the block is marked as bt_charge would mark it); otherwise bt_charge does it all. */
+static __attribute__((noinline)) void bt_block_mru(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
+                                                   uint32_t size)
+{
+    const bt_cache *c = &st->ic;
+    const uint32_t n = b->nlines;
+    uint32_t line = addr >> c->line_shift, k;
+    for (k = 0; k < n; k++, line++)
+        if (c->tags[(line & c->set_mask) * c->ways] != ((line << 1) | 1u)) {
+            bt_charge(st, b, i, addr, size);
+            return;
+        }
+    if (n <= c->set_mask + 1)
+        b->ic_ver = st->ic_version;
+    st->cache_hits += n;
+    bt_tail(st, b, i, addr, size);
+}
+
+/* Common case, kept small (only tail calls): no deadline, the block at its home slot, no
+ * FPU stop, and a flash block only when it is marked for the I-cache shortcut.  Same
+ * arithmetic as bt_block_full for that case. */
+void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
+{
+    bt_state *st = (bt_state *)user;
+    const uint32_t addr = (uint32_t)address;
+    const int32_t i = (int32_t)(bt_hash(addr) & st->mask);
+    bt_block *b = &st->table[i];
+    const uint32_t flags = b->flags;
+    if (__builtin_expect(st->cycles >= st->deadline || b->addr != addr || b->size != size
+                         || !(flags & BT_B_USED) || ((flags & BT_B_FPU) && !st->fpu_enabled), 0)) {
+        bt_block_full(uc, addr, size, st);
+        return;
+    }
+    if (flags & BT_B_FLASH) {
+        if (!(st->ic.on && st->ic_shortcut)) {
+            bt_block_flash(st, b, i, addr, size);
+            return;
+        }
+        if (b->ic_ver != st->ic_version) {
+            bt_block_mru(st, b, i, addr, size);
+            return;
+        }
+        /* The block's lines were each the most recent of their sets after it last ran and
+         * no set's most recent line changed since: all hit, nothing moves. */
+        st->cache_hits += b->nlines;
+    }
+    bt_tail(st, b, i, addr, size);
+}
+
 /* The hook's own address (ffi.addressof gives cffi's wrapper, one call more per block). */
 void *bt_block_hook_addr(void) { return (void *)bt_block_hook; }
 
@@ -760,4 +852,79 @@ void bt_dec_free(struct bt_dec *d)
 {
     free(d->scratch);
     d->scratch = NULL;
+}
+
+/* ---- register and memory access for Python (regs.py): unicorn's batch register API
+ * and uc_mem_read/write through their function pointers, one cffi call each instead of
+ * ctypes' argument conversion (exception entry/return on every SysTick). ------------- */
+typedef int (*bt_reg_batch_fn)(void *uc, const int *regs, void **vals, int count);
+typedef int (*bt_mem_fn)(void *uc, uint64_t addr, void *buf, uint64_t size);
+
+/* Reads (write = 0) or writes the 32-bit registers ids[0..n) from/to vals[].  32-bit
+ * registers: unicorn stores the low word of each zeroed 64-bit slot. */
+int32_t bt_regs_batch(void *fn, void *uc, const int32_t *ids, uint32_t *vals, int32_t n, int32_t write)
+{
+    uint64_t v[64];
+    void *p[64];
+    int32_t k, r;
+    if (n < 0 || n > 64)
+        return -1;
+    for (k = 0; k < n; k++) {
+        v[k] = write ? vals[k] : 0;
+        p[k] = &v[k];
+    }
+    r = ((bt_reg_batch_fn)fn)(uc, (const int *)ids, p, n);
+    if (!write)
+        for (k = 0; k < n; k++)
+            vals[k] = (uint32_t)v[k];
+    return r;
+}
+
+/* uc_mem_read / uc_mem_write (same signature) */
+int32_t bt_mem_rw(void *fn, void *uc, uint64_t addr, char *buf, uint64_t size)
+{
+    return ((bt_mem_fn)fn)(uc, addr, buf, size);
+}
+
+/* Exception entry stacking (exceptions.py ExceptionUnit.take when not tail-chaining) in one
+ * call: reads ids[0..nread) = r0-r3, r12, lr, IPSR, CONTROL, MSP, PSP, xPSR [, s0-s15, FPSCR]
+ * into r[], pushes the basic 8-word frame (8-byte aligned if stkalign), then writes the
+ * handler-entry registers in the order the Python code always wrote them:
+ * [CONTROL] (PSP | MSP, SP) XPSR LR IPSR PC; wids = unicorn ids of CONTROL, PSP, MSP, SP,
+ * XPSR, LR, IPSR, PC.  out = frame address, interrupted CONTROL.  Returns 0, or 1 when the
+ * frame is not writable (no register written). */
+int32_t bt_exc_enter(void *rd, void *wr, void *mw, void *uc, const int32_t *ids, int32_t nread, uint32_t *r,
+                     const int32_t *wids, uint32_t return_pc, uint32_t stkalign, uint32_t exc, uint32_t handler,
+                     uint32_t *out)
+{
+    if (nread < 11)
+        return -1;
+    bt_regs_batch(rd, uc, ids, r, nread, 0);
+    const uint32_t ipsr = r[6], control = r[7], msp = r[8], psp = r[9], xpsr = r[10];
+    const int on_psp = ipsr == 0 && (control & 2);
+    const uint32_t sp = on_psp ? psp : msp;
+    const uint32_t align = ((sp & 4) && stkalign) ? 4 : 0;
+    const uint32_t frame = sp - 32 - align;
+    uint32_t w[8] = {r[0], r[1], r[2], r[3], r[4], r[5], return_pc & ~1u,
+                     (xpsr & ~(1u << 9)) | (1u << 24) | (align ? 1u << 9 : 0)};
+    out[0] = frame;
+    out[1] = control;
+    if (((bt_mem_fn)mw)(uc, frame, w, 32) != 0)
+        return 1;
+    int32_t wi[8];
+    uint32_t v[8];
+    int32_t n = 0;
+    if (control & 6) { wi[n] = wids[0]; v[n++] = control & ~6u; }
+    if (on_psp) {
+        wi[n] = wids[1]; v[n++] = frame;
+    } else {
+        wi[n] = wids[2]; v[n++] = frame;
+        wi[n] = wids[3]; v[n++] = frame;
+    }
+    wi[n] = wids[4]; v[n++] = xpsr & ~0x0600FC00u;   /* EPSR.IT/ICI cleared */
+    wi[n] = wids[5]; v[n++] = ipsr ? 0xFFFFFFF1u : (on_psp ? 0xFFFFFFFDu : 0xFFFFFFF9u);
+    wi[n] = wids[6]; v[n++] = exc;
+    wi[n] = wids[7]; v[n++] = handler | 1u;
+    bt_regs_batch(wr, uc, wi, v, n, 1);
+    return 0;
 }

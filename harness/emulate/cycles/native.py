@@ -93,6 +93,11 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user);
 void *bt_block_hook_addr(void);
 void bt_dec_free(struct bt_dec *d);
 void bt_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user);
+int32_t bt_regs_batch(void *fn, void *uc, const int32_t *ids, uint32_t *vals, int32_t n, int32_t write);
+int32_t bt_mem_rw(void *fn, void *uc, uint64_t addr, char *buf, uint64_t size);
+int32_t bt_exc_enter(void *rd, void *wr, void *mw, void *uc, const int32_t *ids, int32_t nread, uint32_t *r,
+                     const int32_t *wids, uint32_t return_pc, uint32_t stkalign, uint32_t exc, uint32_t handler,
+                     uint32_t *out);
 """
 
 B_USED, B_FPU, B_FLASH = 1, 2, 4
