@@ -16,33 +16,11 @@ static void HAL_Delay(uint32_t ms)
 #define GPIOA_ODR REG(0x40020014)
 #define GPIOA_BSRR REG(0x40020018)
 #define RCC_AHB1ENR REG(0x40023830)
-#ifdef BOARD_F769
-static void enable_caches(void)
-{
-    __asm volatile("dsb\n isb");
-    REG(0xE000EF50) = 0;                         /* ICIALLU */
-    __asm volatile("dsb\n isb");
-    REG(0xE000ED14) |= 1u << 17;                 /* CCR.IC */
-    __asm volatile("dsb\n isb");
-    REG(0xE000ED84) = 0;                         /* CSSELR: L1 data */
-    __asm volatile("dsb");
-    uint32_t ccsidr = REG(0xE000ED80);
-    uint32_t sets = ((ccsidr >> 13) & 0x7FFF);
-    do {
-        uint32_t ways = ((ccsidr >> 3) & 0x3FF);
-        do {
-            REG(0xE000EF60) = ((sets << 5) & 0x3FE0) | ((ways << 30) & 0xC0000000); /* DCISW */
-        } while (ways-- != 0);
-    } while (sets-- != 0);
-    __asm volatile("dsb");
-    REG(0xE000ED14) |= 1u << 16;                 /* CCR.DC */
-    __asm volatile("dsb\n isb");
-}
-#endif
 int main(void)
 {
 #ifdef BOARD_F769
-    enable_caches();
+    enable_icache();
+    enable_dcache();
 #endif
     SCB_AIRCR = 0x05FA0000u | (3u << 8);                  /* NVIC_PRIORITYGROUP_4 */
     *(volatile uint8_t *)0xE000ED23 = 0xF0;               /* SysTick priority (SHPR3 byte) */

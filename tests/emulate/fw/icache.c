@@ -7,16 +7,6 @@
 F(0) F(1) F(2) F(3)
 static volatile uint32_t ticks;
 void SysTick_Handler(void) { ticks++; }
-#ifdef BOARD_F769
-static void enable_icache(void)
-{
-    __asm volatile("dsb\n isb");
-    REG(0xE000EF50) = 0;                         /* ICIALLU */
-    __asm volatile("dsb\n isb");
-    REG(0xE000ED14) |= 1u << 17;                 /* CCR.IC */
-    __asm volatile("dsb\n isb");
-}
-#endif
 int main(void)
 {
 #ifdef BOARD_F769

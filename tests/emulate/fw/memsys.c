@@ -8,28 +8,6 @@ extern const int8_t weights[4096];
 extern const char dot_asm[], dot_asm_end[];
 static int8_t act[4096];
 
-#ifdef CACHES
-static void enable_caches(void)
-{
-    __asm volatile("dsb\n isb");
-    REG(0xE000EF50) = 0;                         /* ICIALLU */
-    __asm volatile("dsb\n isb");
-    REG(0xE000ED14) |= 1u << 17;                 /* CCR.IC */
-    REG(0xE000ED84) = 0;                         /* CSSELR: L1 data */
-    __asm volatile("dsb");
-    uint32_t ccsidr = REG(0xE000ED80);
-    uint32_t sets = (ccsidr >> 13) & 0x7FFF;
-    do {
-        uint32_t ways = (ccsidr >> 3) & 0x3FF;
-        do {
-            REG(0xE000EF60) = ((sets << 5) & 0x3FE0) | ((ways << 30) & 0xC0000000); /* DCISW */
-        } while (ways-- != 0);
-    } while (sets-- != 0);
-    __asm volatile("dsb");
-    REG(0xE000ED14) |= 1u << 16;                 /* CCR.DC */
-    __asm volatile("dsb\n isb");
-}
-#endif
 
 int main(void)
 {
@@ -39,7 +17,8 @@ int main(void)
     while ((FLASH_ACR & 0xF) != (ACR & 0xF)) {}
 #endif
 #ifdef CACHES
-    enable_caches();
+    enable_icache();
+    enable_dcache();
 #endif
     uart_init();
     dwt_init();

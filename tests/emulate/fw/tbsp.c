@@ -108,3 +108,31 @@ void tb_exit(int code)
     uart_putc('\n');
     for (;;) __asm volatile("wfi");
 }
+
+#ifdef BOARD_F769
+void enable_icache(void)
+{
+    __asm volatile("dsb\n isb");
+    REG(0xE000EF50) = 0;                         /* ICIALLU */
+    __asm volatile("dsb\n isb");
+    REG(0xE000ED14) |= 1u << 17;                 /* CCR.IC */
+    __asm volatile("dsb\n isb");
+}
+
+void enable_dcache(void)
+{
+    REG(0xE000ED84) = 0;                         /* CSSELR: L1 data */
+    __asm volatile("dsb");
+    uint32_t ccsidr = REG(0xE000ED80);
+    uint32_t sets = (ccsidr >> 13) & 0x7FFF;
+    do {
+        uint32_t ways = (ccsidr >> 3) & 0x3FF;
+        do {
+            REG(0xE000EF60) = ((sets << 5) & 0x3FE0) | ((ways << 30) & 0xC0000000); /* DCISW */
+        } while (ways-- != 0);
+    } while (sets-- != 0);
+    __asm volatile("dsb");
+    REG(0xE000ED14) |= 1u << 16;                 /* CCR.DC */
+    __asm volatile("dsb\n isb");
+}
+#endif

@@ -44,5 +44,9 @@ void put_hex(uint32_t v);
 void clock_init(void);   /* PLL at the board's full speed, with the HAL-style handshakes */
 uint32_t core_hz(void);
 void dwt_init(void);
+#ifdef BOARD_F769
+void enable_icache(void);  /* invalidate, then SCB->CCR.IC (CMSIS SCB_EnableICache order) */
+void enable_dcache(void);  /* invalidate by set/way, then SCB->CCR.DC */
+#endif
 void tb_exit(int code);
 #endif

@@ -25,4 +25,5 @@ float bt_logisticf(float x);
  * expf((x - max) * beta) summed in input order, then one division per element. */
 void bt_softmaxf(const float *x, float *y, int32_t outer, int32_t depth, float beta);
 
+
 #endif

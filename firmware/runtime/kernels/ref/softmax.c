@@ -4,6 +4,7 @@
 #include "bt/op.h"
 #include "bt/quant.h"
 #include "actf_common.h"
+#include "softmax_common.h"
 
 enum { SCALED_DIFF_INT_BITS = 5, ACCUM_INT_BITS = 12 };
 
@@ -20,15 +21,10 @@ BT_COLD_OS static bt_status prepare(bt_ctx *c) {
   bt_tensor *in = bt_input(c, 0), *out = bt_output(c, 0);
   if (!in || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/output");
   if (BT_HAS_FLOAT && (in->type == BT_FLOAT32 || out->type == BT_FLOAT32)) {
-    if (in->type != out->type) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 -> float32 only");
-    if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
     sm_data *d = bt_op_data_alloc(c, sizeof *d);
     if (!d) return BT_ERR_ARENA_TOO_SMALL;
     d->is_float = 1;
-    d->beta = bt_opt_f32(c, 0, 1.0f);
-    d->depth = bt_tensor_dim(in, in->ndims - 1);
-    d->outer = bt_tensor_outer_size(in);
-    return BT_OK;
+    return bt_softmaxf_prepare(c, in, out, &d->beta, &d->depth, &d->outer);
   }
   if (in->type != BT_INT8 || (out->type != BT_INT8 && out->type != BT_INT16))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 -> int8/int16 only");
