@@ -703,6 +703,25 @@ static __attribute__((noinline)) void bt_block_full(void *uc, uint32_t addr, uin
     bt_charge(st, b, i, addr, size);
 }
 
+/* The end of every charge: sampled data stall, then the counters. */
+static inline __attribute__((always_inline)) void bt_finish(bt_state *st, bt_block *b, int32_t i,
+                                                            uint32_t addr, uint32_t size, uint64_t cost)
+{
+    if (b->data_pen) {
+        st->data_frac += b->data_pen;
+        cost += st->data_frac >> 8;
+        st->data_stall_cycles += st->data_frac >> 8;
+        st->data_frac &= 0xFF;
+    }
+    st->cycles += cost;
+    st->insns += b->ninsn;
+    st->cur_index = i;
+    st->prev_end = addr + size;
+    st->prev_taken_pen = b->taken_pen;
+    b->execs++;
+    b->cycles += cost;
+}
+
 /* Charge block b (table index i) entered at addr: taken-branch penalty, fetch-line stalls
  * and I-cache, sampled data stall, profile counters. */
 static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size)
@@ -748,19 +767,7 @@ static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr
             st->fetch_stall_cycles += stalls;
         }
     }
-    if (b->data_pen) {
-        st->data_frac += b->data_pen;
-        cost += st->data_frac >> 8;
-        st->data_stall_cycles += st->data_frac >> 8;
-        st->data_frac &= 0xFF;
-    }
-    st->cycles += cost;
-    st->insns += b->ninsn;
-    st->cur_index = i;
-    st->prev_end = addr + size;
-    st->prev_taken_pen = b->taken_pen;
-    b->execs++;
-    b->cycles += cost;
+    bt_finish(st, b, i, addr, size, cost);
 }
 
 /* A flash block with the I-cache off or the shortcut disabled: tag checks / stalls. */
@@ -779,19 +786,7 @@ static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block
     const uint32_t ptp = st->prev_taken_pen;
     st->no_taken_once = 0;
     uint64_t cost = b->cost + (taken ? ptp + (ptp ? b->entry_pen : 0) : 0);
-    if (b->data_pen) {
-        st->data_frac += b->data_pen;
-        cost += st->data_frac >> 8;
-        st->data_stall_cycles += st->data_frac >> 8;
-        st->data_frac &= 0xFF;
-    }
-    st->cycles += cost;
-    st->insns += b->ninsn;
-    st->cur_index = i;
-    st->prev_end = addr + size;
-    st->prev_taken_pen = b->taken_pen;
-    b->execs++;
-    b->cycles += cost;
+    bt_finish(st, b, i, addr, size, cost);
 }
 
 /* A flash block not marked for the I-cache shortcut: if each of its lines is the most
