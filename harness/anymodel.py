@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import build, golden, parse
+from harness import analyse, build, golden, parse
 from harness.errors import InputError
 
 APP = "model_runner"
@@ -164,6 +164,7 @@ def check_model(board: str, model_path, kernels: str = "ref", seed: int = 0, n_i
     model_path = Path(model_path).resolve()
     if not model_path.is_file():
         raise InputError(f"{model_path}: model file does not exist")
+    analyse.load(model_path)  # a damaged flatbuffer: one clear line before any building
     if records is None:
         if n_inputs < 1:
             raise InputError("n_inputs must be >= 1")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -44,9 +45,15 @@ def _quiet_stderr():
 
 def _interpreter(model_path, arena_size=None):
     rt = _runtime()
-    return rt.Interpreter.from_file(
-        str(model_path), arena_size=arena_size,
-        intrepreter_config=rt.InterpreterConfig.kAllocationRecording)
+    try:
+        return rt.Interpreter.from_file(
+            str(model_path), arena_size=arena_size,
+            intrepreter_config=rt.InterpreterConfig.kAllocationRecording)
+    except (struct.error, IndexError, UnicodeDecodeError, ValueError) as exc:
+        # The wheel parses the flatbuffer in Python first: damage surfaces as these.
+        from harness.errors import InputError
+        raise InputError(f"{model_path}: the tflite-micro reference cannot read this model "
+                         f"({type(exc).__name__}: {exc})") from None
 
 
 @lru_cache(maxsize=16)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import build, examples, inputs, parse
+from harness import analyse, build, examples, inputs, parse
 from harness.errors import BoardtwinError
 from harness.models import sha256
 from harness.targets import get_target
@@ -52,6 +52,7 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
              models_dir: Path | None = None, iterations: int | None = None,
              on_line=None, target_options: dict | None = None) -> dict:
     ex, model_path = examples.resolve(model, models_dir)
+    analyse.load(model_path)  # a damaged flatbuffer: one clear line before any building
     iters = iterations or ex.iterations
     blob = inputs.prepare(ex.app, models_dir).blob if ex.inputs else None
     tgt = get_target(target, **(target_options or {}))

@@ -108,3 +108,21 @@ def test_arena_larger_than_the_default_is_sized_to_the_model(tmp_path):
     assert p.returncode == 0, p.stderr
     rec = json.loads(p.stdout)
     assert rec["arena_total"] > 245_760 and rec["image_ram"] <= 320 * 1024
+
+
+def test_damaged_models_are_refused_before_building(tmp_path, models_dir):
+    """Truncated or bit-flipped: `run` and `run --check` name the file and the damage in
+    one line (checked with the flatbuffer reader before anything is built)."""
+    good = (models_dir / "hello_world" / "hello_world_int8.tflite").read_bytes()
+    cut = tmp_path / "cut.tflite"
+    cut.write_bytes(good[:1500])
+    flip = bytearray(good)
+    flip[200] ^= 0xFF
+    flip[201] ^= 0x7F
+    flipped = tmp_path / "flipped.tflite"
+    flipped.write_bytes(bytes(flip))
+    for model in (cut, flipped):
+        for extra in ((), ("--check",)):
+            p = _bt("run", "--board", "f413", "--model", str(model), *extra, "--db", str(tmp_path / "r.db"))
+            _one_error_line(p, str(model), "damaged TFLite flatbuffer")
+            assert p.returncode == 2
