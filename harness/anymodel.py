@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import analyse, build, golden, parse
+from harness import analyse, build, golden
 from harness.errors import InputError
 
 APP = "model_runner"
@@ -171,17 +171,11 @@ def check_model(board: str, model_path, kernels: str = "ref", seed: int = 0, n_i
         records = random_inputs(model_path, seed, n_inputs)
     n_inputs = len(records)
     blob = write_blob(input_blob(records))
-    from harness.run import arena_to_retry
+    from harness.run import build_and_run
     tgt = get_target(target, **({"max_cycles": max_cycles} if target == "emulated" else {}))
-    arena = 0  # the board's default first; a model that needs more gets its own size, once
-    while True:
-        image = build.build_firmware(board, APP, model_path, kernels=kernels, input_blob=blob,
-                                     iterations=n_inputs, extra=extra, arena_bytes=arena)
-        res = tgt.run(image.elf, board, on_line=on_line)
-        log = parse.parse_lines(res.lines)
-        arena = arena_to_retry(log, arena)
-        if not arena:
-            break
+    image, res, log, _ = build_and_run(board, APP, model_path, tgt, kernels=kernels,
+                                       iterations=n_inputs, input_blob=blob, extra=extra,
+                                       on_line=on_line)
     expected = expected_outputs(model_path, records)
     if _expected_hook:
         expected = _expected_hook(expected)

@@ -56,18 +56,10 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
     iters = iterations or ex.iterations
     blob = inputs.prepare(ex.app, models_dir).blob if ex.inputs else None
     tgt = get_target(target, **(target_options or {}))
-    arena = 0  # the board's default arena first
-    while True:
-        # The per-op profile (MicroProfiler format) costs two DWT reads per operator, as TFLM's.
-        image = build.build_firmware(board, ex.app, model_path, kernels=kernels, iterations=iters,
-                                     input_blob=blob, extra={"BT_PROFILE": "ON"}, arena_bytes=arena)
-        t0 = time.perf_counter()
-        trun = tgt.run(image.elf, board, on_line=on_line)
-        log = parse.parse_lines(trun.lines)
-        bigger = arena_to_retry(log, arena)
-        if not bigger:
-            break
-        arena = bigger  # the model needs more than the default: size the arena to it, once
+    # The per-op profile (MicroProfiler format) costs two DWT reads per operator, as TFLM's.
+    image, trun, log, t0 = build_and_run(board, ex.app, model_path, tgt, kernels=kernels,
+                                         iterations=iters, input_blob=blob,
+                                         extra={"BT_PROFILE": "ON"}, on_line=on_line)
     record = _record(ex, model_path, image, trun, log)
     record["fingerprint"] = fingerprint_for(board, model, kernels=kernels, target=target,
                                             models_dir=models_dir, iterations=iterations)
@@ -89,6 +81,23 @@ def evaluate(board: str, model: str, *, kernels: str = "ref", target: str = "emu
 
 
 _ARENA_SHORT = re.compile(r"ARENA_TOO_SMALL: .*?(\d+) bytes given, (\d+) needed")
+
+
+def build_and_run(board: str, app: str, model_path: Path, tgt, *, kernels: str, iterations: int,
+                  input_blob: Path | None, extra: dict | None, on_line=None):
+    """Build the image and run it on `tgt`; if the firmware says the default arena is too
+    small, rebuild once with the arena it needs. Returns (image, target run, parsed log,
+    perf_counter at the start of the run that counts)."""
+    arena = 0  # the board's default arena first
+    while True:
+        image = build.build_firmware(board, app, model_path, kernels=kernels, iterations=iterations,
+                                     input_blob=input_blob, extra=extra, arena_bytes=arena)
+        t0 = time.perf_counter()
+        trun = tgt.run(image.elf, board, on_line=on_line)
+        log = parse.parse_lines(trun.lines)
+        arena = arena_to_retry(log, arena)
+        if not arena:
+            return image, trun, log, t0
 
 
 def arena_to_retry(log: parse.RunLog, arena: int) -> int:
