@@ -17,6 +17,7 @@ from . import boards, repl
 from .regs import Regs
 from .cycles.native import NativeCounter
 from .cycles.timing import BlockTimer, Timing
+from .native_tick import SCS_HI, SCS_LO
 from .errors import EmulationError, FirmwareFault
 from .peripherals.base import Peripheral
 from .peripherals.dwt import Dwt
@@ -117,6 +118,7 @@ class Machine:
         self._precise = None      # (pc, cycles) while re-running a load that reads the time
         self._warned = set()
         self.trace = None         # callable(str) when tracing
+        self.native_tick = None   # native_tick.NativeTick, set by the run loop
         self._last_hz = None
         self._buffers = []
         self._map_memories()
@@ -239,6 +241,9 @@ class Machine:
 
     def _mmio_read(self, uc, off, size, base):
         addr = base + off
+        nt = self.native_tick
+        if nt is not None and nt.t.dirty:
+            nt.sync()
         p = self._find(addr)
         if p is None:
             self._unknown("read", addr, size)
@@ -251,6 +256,12 @@ class Machine:
 
     def _mmio_write(self, uc, off, size, value, base):
         addr = base + off
+        nt = self.native_tick
+        if nt is not None:
+            if nt.t.dirty:
+                nt.sync()
+            if SCS_LO <= addr < SCS_HI:
+                nt.disarm()  # priorities, VTOR, CPACR, SysTick: the run loop re-reads them
         p = self._find(addr)
         if p is None:
             self._unknown("write", addr, size)

@@ -21,6 +21,7 @@ from .errors import CycleBudgetExceeded, EmulationError, FirmwareFault, Peripher
 from .exceptions import (BFARVALID, DIVBYZERO, IBUSERR, INVSTATE, NOCP, PRECISERR, UNALIGNED, UNDEFINSTR,
                          ExceptionUnit)
 from .machine import Machine
+from .native_tick import NativeTick
 from .peripherals.nvic import BUSFAULT, HARDFAULT, SVCALL, USAGEFAULT
 
 _WFI16 = {0xBF30, 0xBF20}              # WFI, WFE
@@ -67,15 +68,18 @@ class Runner:
         self.fault_deadline = None
         self.sleep_cycles = 0
         uc = self.m.uc
-        # CPU exceptions (exception return on every SysTick): a cffi callback registered
-        # directly, without unicorn's Python hook wrappers (same error handling as theirs).
+        # CPU exceptions: hook.c's bt_intr_hook returns from a SysTick handler the native
+        # side entered (native_tick.py) and hands everything else to _on_interrupt, a cffi
+        # callback (same error handling as unicorn's own hook wrappers).
         ffi = self.m.counter.ffi
         self._intr_cb = ffi.callback("void(void *, uint32_t, void *)", self._on_interrupt,
                                      onerror=self._hook_error)
+        self.tick = NativeTick(self.m, self.exc, self._intr_cb)
+        self.m.native_tick = self.tick
         self._intr_hh = ctypes.c_size_t()
         if _ucmod.uclib.uc_hook_add(uc._uch, ctypes.byref(self._intr_hh), UC_HOOK_INTR,
-                                    ctypes.c_void_p(int(ffi.cast("uintptr_t", self._intr_cb))),
-                                    ctypes.c_void_p(0), ctypes.c_uint64(1), ctypes.c_uint64(0)) != 0:
+                                    ctypes.c_void_p(self.tick.hook_fn), ctypes.c_void_p(self.tick.hook_user),
+                                    ctypes.c_uint64(1), ctypes.c_uint64(0)) != 0:
             raise EmulationError("uc_hook_add for the interrupt hook failed")
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid_mem)
         self._reset()
@@ -103,6 +107,7 @@ class Runner:
 
     # -- hooks --------------------------------------------------------------------
     def _on_interrupt(self, uc, intno, _ud):
+        self.tick.sync()
         pc = self.m.regs.read(arm.UC_ARM_REG_PC)
         try:
             if intno in (3, 8) and pc >= 0xFFFFFFE0:  # 8 = EXCP_EXCEPTION_EXIT with FP state active
@@ -250,15 +255,19 @@ class Runner:
                 pc = m.pc() & ~1
             self._retune()
             self.m.counter.set_deadline(self._deadline())
+            self.tick.arm(self.max_cycles, self.fault_deadline)
             st.stop_reason = STOP_NONE
             m._want_precise = False
             err = None
-            try:
-                uc.emu_start(pc | 1, 0xFFFFFFFF)
-            except UcError as e:
-                err = e
-            except EmulationError:
-                raise
+            # uc.emu_start's contract, with hook.c's bt_run in the middle (it takes the
+            # due SysTicks natively and restarts the engine itself)
+            uc._hook_exception = None
+            rc = self.tick.run(pc)
+            self.tick.sync()
+            if rc != 0:
+                err = UcError(rc)
+            elif uc._hook_exception is not None:
+                raise uc._hook_exception
             pc = m.pc() & ~1
             if self.m.counter.error is not None:
                 raise self.m.counter.error

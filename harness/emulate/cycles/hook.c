@@ -923,3 +923,153 @@ int32_t bt_exc_enter(void *rd, void *wr, void *mw, void *uc, const int32_t *ids,
     bt_regs_batch(wr, uc, wi, v, n, 1);
     return 0;
 }
+
+/* ---- SysTick without Python (exceptions.py NativeTick arms it) --------------------
+ * A 1 kHz SysTick costs two trips into Python per tick (entry after the deadline stop,
+ * return from the intr hook), ~30 us each on this host: more than the whole cycle
+ * model's hook for the ticks' share of the run.  In the common case, the thread code
+ * interrupted with nothing else pending, nothing active and the masks open, bt_run
+ * takes the tick itself and bt_intr_hook returns from it: the same stacking, registers
+ * and cycle charges as ExceptionUnit.take / exception_return.  Anything else returns
+ * to Python, which first brings its NVIC / SysTick / FP-shadow state up to date from
+ * here (`dirty`). */
+typedef int (*bt_emu_start_fn)(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count);
+
+typedef struct {
+    bt_state *st;
+    void *emu_start, *reg_read_batch, *reg_write_batch, *mem_read, *mem_write;
+    void (*py_intr)(void *uc, uint32_t intno, void *user);   /* everything not handled here */
+    /* set by Python before each bt_run; armed = 0: Python takes every tick */
+    uint32_t armed;
+    uint64_t next, period;    /* cycle of the next SysTick event; cycles between events */
+    uint64_t other;           /* Python's own deadline (cycle budget) */
+    uint32_t vtor, group, basepri_mask, group_mask, stkalign, fpu;
+    uint32_t entry_cycles, return_cycles;
+    int32_t entry_ids[28], n_entry, entry_wids[8];   /* ExceptionUnit._ENTRY[_FP]_REGS, _ENTRY_IDS */
+    int32_t check_ids[5];     /* PRIMASK FAULTMASK BASEPRI IPSR PC */
+    int32_t ret_ids[4];       /* IPSR MSP PSP CONTROL */
+    int32_t fp_ids[17], frame_ids[6], psp_id, msp_id, control_id, xpsr_id, sp_id, pc_id;
+    /* the natively taken ticks, for Python */
+    uint32_t dirty;           /* taken or active changed since Python last looked */
+    uint32_t taken;           /* ticks taken here since Python last looked */
+    uint64_t last_take;       /* cycle count at the last one (before the entry cycles) */
+    uint32_t active;          /* its handler runs; Python's NVIC does not know */
+    uint32_t frame, fpca, has_fp;
+    uint32_t fregs[17];       /* s0-s15, FPSCR of the interrupted code */
+    uint64_t native_entries, native_returns;
+} bt_tick;
+
+static void bt_tick_deadline(bt_tick *t)
+{
+    bt_state *st = t->st;
+    st->real_deadline = t->next < t->other ? t->next : t->other;
+    st->deadline = (st->stop_req || st->poll_mask) ? 0 : st->real_deadline;
+}
+
+/* Take the due SysTick now if the common case holds; 1 when taken (PC is the handler). */
+static int bt_tick_take(bt_tick *t, void *uc)
+{
+    bt_state *st = t->st;
+    if (!t->armed || t->active || st->stop_req || st->stop_reason != BT_STOP_DEADLINE
+        || st->cycles < t->next || st->cycles >= t->other)
+        return 0;
+    uint32_t c[5];
+    bt_regs_batch(t->reg_read_batch, uc, t->check_ids, c, 5, 0);
+    const uint32_t basepri = c[2] & t->basepri_mask;
+    if ((c[0] & 1) || (c[1] & 1) || c[3] != 0 || (basepri && !(t->group < (basepri & t->group_mask))))
+        return 0;
+    uint32_t handler = 0;
+    if (((bt_mem_fn)t->mem_read)(uc, t->vtor + 4u * 15, &handler, 4) != 0 || !(handler & 1))
+        return 0;             /* Python reports the bad vector */
+    uint32_t r[28], out[2];
+    if (bt_exc_enter(t->reg_read_batch, t->reg_write_batch, t->mem_write, uc, t->entry_ids, t->n_entry, r,
+                     t->entry_wids, c[4], t->stkalign, 15, handler, out) != 0)
+        return 0;             /* frame not writable: nothing written, Python raises the fault */
+    t->frame = out[0];
+    t->fpca = out[1] & 4;
+    t->has_fp = t->fpu;
+    if (t->fpu)
+        memcpy(t->fregs, r + 11, sizeof t->fregs);
+    t->last_take = st->cycles;
+    st->cycles += t->entry_cycles;
+    st->no_taken_once = 1;
+    t->taken++;
+    t->active = 1;
+    t->dirty = 1;
+    t->native_entries++;
+    while (t->next <= st->cycles)
+        t->next += t->period;
+    bt_tick_deadline(t);
+    return 1;
+}
+
+/* uc_emu_start from pc, taking due SysTicks here; returns unicorn's error code (0: the
+ * engine stopped for a reason Python must see). */
+int32_t bt_run(bt_tick *t, void *uc, uint32_t pc)
+{
+    bt_state *st = t->st;
+    for (;;) {
+        st->stop_reason = BT_STOP_NONE;
+        int err = ((bt_emu_start_fn)t->emu_start)(uc, pc | 1u, 0xFFFFFFFFu, 0, 0);
+        if (err != 0 || !bt_tick_take(t, uc))
+            return err;
+        int32_t id = t->pc_id;
+        bt_regs_batch(t->reg_read_batch, uc, &id, &pc, 1, 0);
+    }
+}
+
+/* Exception return from the natively taken handler (ExceptionUnit.exception_return with
+ * nothing else active or pending); 0 when Python must do it. */
+static int bt_tick_return(bt_tick *t, void *uc, uint32_t intno)
+{
+    if (!t->active || (intno != 3 && intno != 8))
+        return 0;
+    uint32_t pc = 0, s[4];
+    int32_t id = t->pc_id;
+    bt_regs_batch(t->reg_read_batch, uc, &id, &pc, 1, 0);
+    if (pc < 0xFFFFFFE0u)
+        return 0;
+    bt_regs_batch(t->reg_read_batch, uc, t->ret_ids, s, 4, 0);
+    if (s[0] != 15)
+        return 0;
+    const uint32_t exc_return = pc | 1u, use_psp = exc_return & 4, to_thread = exc_return & 8;
+    const uint32_t sp = use_psp ? s[2] : s[1];
+    uint32_t f[8];
+    if (((bt_mem_fn)t->mem_read)(uc, sp, f, 32) != 0)
+        return 0;
+    const uint32_t xpsr = f[7], new_sp = sp + 32 + ((xpsr & (1u << 9)) ? 4 : 0);
+    uint32_t control = s[3] & ~4u;
+    int32_t ids[40];
+    uint32_t v[40];
+    int32_t n = 0, k;
+    if (t->has_fp && t->frame == sp) {
+        for (k = 0; k < 17; k++) { ids[n] = t->fp_ids[k]; v[n++] = t->fregs[k]; }
+        control |= t->fpca;
+    }
+    for (k = 0; k < 6; k++) { ids[n] = t->frame_ids[k]; v[n++] = f[k]; }
+    if (to_thread)
+        control = use_psp ? (control | 2u) : (control & ~2u);
+    ids[n] = use_psp ? t->psp_id : t->msp_id; v[n++] = new_sp;
+    ids[n] = t->control_id; v[n++] = control;
+    ids[n] = t->xpsr_id; v[n++] = (xpsr & ~(1u << 9)) | (1u << 24);
+    ids[n] = t->sp_id; v[n++] = new_sp;
+    ids[n] = t->pc_id; v[n++] = f[6] | 1u;
+    bt_regs_batch(t->reg_write_batch, uc, ids, v, n, 1);
+    t->st->cycles += t->return_cycles;
+    t->st->no_taken_once = 1;
+    t->active = 0;
+    t->dirty = 1;
+    t->native_returns++;
+    return 1;
+}
+
+/* UC_HOOK_INTR: the native tick's return here, everything else in Python. */
+void bt_intr_hook(void *uc, uint32_t intno, void *user)
+{
+    bt_tick *t = (bt_tick *)user;
+    if (bt_tick_return(t, uc, intno))
+        return;
+    t->py_intr(uc, intno, NULL);
+}
+
+void *bt_intr_hook_addr(void) { return (void *)bt_intr_hook; }

@@ -93,6 +93,29 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user);
 void *bt_block_hook_addr(void);
 void bt_dec_free(struct bt_dec *d);
 void bt_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user);
+typedef struct {
+    bt_state *st;
+    void *emu_start, *reg_read_batch, *reg_write_batch, *mem_read, *mem_write;
+    void (*py_intr)(void *uc, uint32_t intno, void *user);
+    uint32_t armed;
+    uint64_t next, period;
+    uint64_t other;
+    uint32_t vtor, group, basepri_mask, group_mask, stkalign, fpu;
+    uint32_t entry_cycles, return_cycles;
+    int32_t entry_ids[28], n_entry, entry_wids[8];
+    int32_t check_ids[5];
+    int32_t ret_ids[4];
+    int32_t fp_ids[17], frame_ids[6], psp_id, msp_id, control_id, xpsr_id, sp_id, pc_id;
+    uint32_t dirty;
+    uint32_t taken;
+    uint64_t last_take;
+    uint32_t active;
+    uint32_t frame, fpca, has_fp;
+    uint32_t fregs[17];
+    uint64_t native_entries, native_returns;
+} bt_tick;
+int32_t bt_run(bt_tick *t, void *uc, uint32_t pc);
+void *bt_intr_hook_addr(void);
 int32_t bt_regs_batch(void *fn, void *uc, const int32_t *ids, uint32_t *vals, int32_t n, int32_t write);
 int32_t bt_mem_rw(void *fn, void *uc, uint64_t addr, char *buf, uint64_t size);
 int32_t bt_exc_enter(void *rd, void *wr, void *mw, void *uc, const int32_t *ids, int32_t nread, uint32_t *r,
@@ -191,7 +214,6 @@ class NativeCounter:
         self.st.reg_primask, self.st.reg_basepri, self.st.reg_faultmask = (
             arm.UC_ARM_REG_PRIMASK, arm.UC_ARM_REG_BASEPRI, arm.UC_ARM_REG_FAULTMASK)
         self.st.deadline = self.st.real_deadline = (1 << 64) - 1
-        self.st.ic_version = 1
         # exact shortcut of the I-cache model (tests turn it off to compare)
         self.st.ic_shortcut = 0 if os.environ.get("BOARDTWIN_IC_SHORTCUT") == "0" else 1
         self.st.last_index = -1
@@ -342,14 +364,12 @@ class NativeCounter:
 
     def set_icache(self, *, line_bytes, sets, ways, on=False):
         self._itags = self._cache(self.st.ic, line_bytes, sets, ways, on)
-        self.st.ic_version += 1  # blocks' "all lines most recent" marks are void
 
     def set_dcache(self, *, line_bytes, sets, ways, on=False):
         self._dtags = self._cache(self.st.dc, line_bytes, sets, ways, on)
 
     def invalidate_icache(self):
         self.ffi.memmove(self._itags, bytes(self.ffi.sizeof(self._itags)), self.ffi.sizeof(self._itags))
-        self.st.ic_version += 1
 
     def invalidate_dcache(self):
         self.ffi.memmove(self._dtags, bytes(self.ffi.sizeof(self._dtags)), self.ffi.sizeof(self._dtags))

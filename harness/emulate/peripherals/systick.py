@@ -68,6 +68,14 @@ class SysTick(Peripheral):
                 self.m.nvic.set_pending(15)
             self.last_wraps = w
 
+    def taken_at(self, now):
+        """The native hook took the SysTick interrupt at `now` (native_tick.py): the wraps
+        up to then are counted as service() would, without pending it again."""
+        w = self._wraps(now)
+        if w > self.last_wraps:
+            self.countflag = True
+            self.last_wraps = w
+
     def _restart(self, now, cvr):
         self.t0 = now
         self.cvr_at_base = cvr
