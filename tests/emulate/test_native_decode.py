@@ -122,8 +122,9 @@ def test_native_decoder_is_on_by_default(build_fw, monkeypatch):
                                                ("f769", "halstyle", ()), ("f413", "icache", ()),
                                                ("f769", "icache", ())])
 def test_icache_shortcut_is_exact(build_fw, monkeypatch, board, app, defines):
-    """The hook skips the tag checks of a block whose lines all stayed most recent in
-    their sets; turning that off must not change a single count."""
+    """The I-cache recency model (tags never move; LRU order recovered from block stamps
+    on eviction) against the reference move-to-front LRU over whole runs: not a single
+    count may change."""
     elf = build_fw(app, board, *defines)
     runs = {}
     for on in ("1", "0"):

@@ -19,14 +19,15 @@ typedef struct {
     uint32_t addr, size;      /* key: a TB is (start, byte length) */
     uint32_t cost;            /* static cycles, fall-through path, no fetch stalls */
     uint32_t ninsn;
-    uint32_t flags;           /* BT_B_* */
-    uint32_t taken_pen;       /* extra cycles when the block's last branch is taken */
-    uint32_t nlines;          /* fetch lines covered (flash blocks only) */
+    uint16_t flags;           /* BT_B_* */
+    uint16_t nlines;          /* fetch lines covered (flash blocks only; <= 1024) */
+    uint16_t taken_pen;       /* extra cycles when the block's last branch is taken */
+    uint16_t entry_pen;       /* extra refill when entered by a branch (unaligned 32-bit target) */
     uint32_t seq_off;         /* index into state->seq_stall for per-line stalls */
-    uint32_t entry_pen;       /* extra refill when entered by a branch (unaligned 32-bit target) */
     uint32_t data_pen;        /* expected flash data-read stall, 1/256 cycles (sampled model) */
+    uint64_t ic_ver;          /* I-cache version when all its lines were last known present */
+    uint64_t stamp;           /* 1 + instruction count when it last started (I-cache recency) */
     uint64_t execs, cycles;   /* profile: executions, cycles incl. dynamic stalls */
-    uint64_t ic_ver;          /* I-cache version after this block last ran (see bt_block_hook) */
 } bt_block;                   /* 64 bytes: an entry never straddles two host cache lines */
 
 enum { BT_B_USED = 1, BT_B_FPU = 2, BT_B_FLASH = 4 };
@@ -74,7 +75,12 @@ typedef struct {
     struct bt_dec *dec;       /* native decoder, NULL: Python decodes (miss callback) */
     uint64_t ic_version;      /* bumped whenever the most recent line of any I-cache set changes
                                * (and by Python on invalidation); never 0 */
-    uint32_t ic_shortcut;     /* 1: skip the tag checks of a block whose lines are known to hit */
+    uint32_t ic_shortcut;     /* 1: recency model below with the all-lines-present shortcut;
+                               * 0: plain move-to-front LRU on every access (the reference) */
+    /* I-cache recency without reordering the tags (ic_shortcut = 1, see bt_ic_fill):
+     * ic_base[slot] = recency key of the line's fill; cov: which blocks cover a line. */
+    struct bt_cov *cov;
+    uint64_t *ic_base;
 } bt_state;
 
 static inline uint32_t bt_hash(uint32_t a) { return (a >> 1) * 2654435761u; }
@@ -96,6 +102,124 @@ int32_t bt_lookup(bt_state *st, uint32_t addr, uint32_t size) { return bt_find(s
 
 /* ---- block table (open addressing; Python reads it through cffi) ---------------- */
 
+/* Lines -> blocks covering them (flash blocks' fetch lines l0 .. l0+nlines-1), for the
+ * I-cache recency model: open addressing on the line, a linked list of table indices. */
+typedef struct bt_cov {
+    uint32_t *keys;           /* line + 1; 0: empty */
+    int32_t *heads;           /* first node of the line's list */
+    uint32_t mask, count;
+    int32_t *nblock, *nnext;  /* node pool */
+    uint32_t nused, ncap;
+} bt_cov;
+
+static void bt_cov_free(bt_cov *cv)
+{
+    if (!cv)
+        return;
+    free(cv->keys); free(cv->heads); free(cv->nblock); free(cv->nnext);
+    free(cv);
+}
+
+static void bt_cov_clear(bt_cov *cv)
+{
+    memset(cv->keys, 0, (size_t)(cv->mask + 1) * sizeof *cv->keys);
+    cv->count = cv->nused = 0;
+}
+
+static inline uint32_t bt_line_hash(uint32_t line) { return line * 2654435761u; }
+
+static int32_t bt_cov_slot(const bt_cov *cv, uint32_t line)
+{
+    uint32_t h = bt_line_hash(line) & cv->mask;
+    while (cv->keys[h]) {
+        if (cv->keys[h] == line + 1)
+            return (int32_t)h;
+        h = (h + 1) & cv->mask;
+    }
+    return -1;
+}
+
+static int bt_cov_grow(bt_cov *cv)
+{
+    uint32_t cap = (cv->mask + 1) * 2, k;
+    uint32_t *keys = (uint32_t *)calloc(cap, sizeof *keys);
+    int32_t *heads = (int32_t *)malloc(cap * sizeof *heads);
+    if (!keys || !heads) { free(keys); free(heads); return -1; }
+    for (k = 0; k <= cv->mask; k++) {
+        if (!cv->keys[k])
+            continue;
+        uint32_t h = bt_line_hash(cv->keys[k] - 1) & (cap - 1);
+        while (keys[h]) h = (h + 1) & (cap - 1);
+        keys[h] = cv->keys[k];
+        heads[h] = cv->heads[k];
+    }
+    free(cv->keys); free(cv->heads);
+    cv->keys = keys; cv->heads = heads; cv->mask = cap - 1;
+    return 0;
+}
+
+static int bt_cov_add(bt_cov *cv, uint32_t line, int32_t block)
+{
+    if ((cv->count + 1) * 2 > cv->mask + 1 && bt_cov_grow(cv) != 0)
+        return -1;
+    if (cv->nused == cv->ncap) {
+        uint32_t cap = cv->ncap ? cv->ncap * 2 : 4096;
+        int32_t *nb = (int32_t *)realloc(cv->nblock, cap * sizeof *nb);
+        if (!nb) return -1;
+        cv->nblock = nb;
+        int32_t *nn = (int32_t *)realloc(cv->nnext, cap * sizeof *nn);
+        if (!nn) return -1;
+        cv->nnext = nn;
+        cv->ncap = cap;
+    }
+    int32_t h = bt_cov_slot(cv, line);
+    if (h < 0) {
+        uint32_t g = bt_line_hash(line) & cv->mask;
+        while (cv->keys[g]) g = (g + 1) & cv->mask;
+        cv->keys[g] = line + 1;
+        cv->heads[g] = -1;
+        cv->count++;
+        h = (int32_t)g;
+    }
+    cv->nblock[cv->nused] = block;
+    cv->nnext[cv->nused] = cv->heads[h];
+    cv->heads[h] = (int32_t)cv->nused++;
+    return 0;
+}
+
+static int bt_cov_add_block(bt_state *st, int32_t i)
+{
+    const bt_block *b = &st->table[i];
+    if (!st->cov || !(b->flags & BT_B_FLASH))
+        return 0;
+    const uint32_t l0 = b->addr >> st->ic.line_shift;
+    for (uint32_t k = 0; k < b->nlines; k++)
+        if (bt_cov_add(st->cov, l0 + k, i) != 0)
+            return -1;
+    return 0;
+}
+
+static int bt_cov_rebuild(bt_state *st)
+{
+    bt_cov *cv = st->cov;
+    if (!cv) {
+        cv = (bt_cov *)calloc(1, sizeof *cv);
+        if (!cv) return -1;
+        cv->keys = (uint32_t *)calloc(4096, sizeof *cv->keys);
+        cv->heads = (int32_t *)malloc(4096 * sizeof *cv->heads);
+        if (!cv->keys || !cv->heads) { bt_cov_free(cv); return -1; }
+        cv->mask = 4095;
+        st->cov = cv;
+    }
+    bt_cov_clear(cv);
+    if (!st->table)
+        return 0;
+    for (uint32_t k = 0; k <= st->mask; k++)
+        if ((st->table[k].flags & BT_B_USED) && bt_cov_add_block(st, (int32_t)k) != 0)
+            return -1;
+    return 0;
+}
+
 static void bt_place(bt_block *t, uint32_t mask, const bt_block *rec)
 {
     uint32_t i = bt_hash(rec->addr) & mask;
@@ -113,6 +237,8 @@ static bt_block *bt_table_alloc(uint32_t cap)
     return t;
 }
 
+/* Forgetting the blocks forgets which lines they last fetched: the I-cache is emptied
+ * too (Python flushes only together with an invalidation, so nothing changes). */
 int32_t bt_table_init(bt_state *st, uint32_t cap)
 {
     bt_block *t = bt_table_alloc(cap);
@@ -131,15 +257,35 @@ int32_t bt_table_init(bt_state *st, uint32_t cap)
             return -1;
         st->seq_len = 1u << 16;
     }
-    return 0;
+    if (st->ic.tags) {
+        memset(st->ic.tags, 0, (size_t)(st->ic.set_mask + 1) * st->ic.ways * sizeof(uint32_t));
+        st->ic_version++;
+    }
+    return bt_cov_rebuild(st);
+}
+
+/* The I-cache geometry was (re)set (tags allocated by Python): recency keys and the
+ * line -> blocks index follow it. */
+int32_t bt_ic_init(bt_state *st)
+{
+    free(st->ic_base);
+    st->ic_base = (uint64_t *)calloc((size_t)(st->ic.set_mask + 1) * st->ic.ways, sizeof(uint64_t));
+    if (!st->ic_base)
+        return -1;
+    st->ic_version++;
+    return bt_cov_rebuild(st);
 }
 
 void bt_table_free(bt_state *st)
 {
     free(st->table);
     free(st->seq_stall);
+    free(st->ic_base);
+    bt_cov_free(st->cov);
     st->table = NULL;
     st->seq_stall = NULL;
+    st->ic_base = NULL;
+    st->cov = NULL;
     st->mask = st->count = st->seq_len = 0;
 }
 
@@ -160,10 +306,13 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
         st->mask = cap - 1;
         st->last_addr = 0xFFFFFFFFu;
         st->last_index = -1;
+        if (bt_cov_rebuild(st) != 0)
+            return -1;
     }
     bt_block b = *rec;
     b.flags |= BT_B_USED;
     b.seq_off = 0;
+    b.ic_ver = b.stamp = 0;
     if (fetch && b.nlines) {
         if (st->seq_used + b.nlines > st->seq_len) {
             uint32_t len = st->seq_len * 2;
@@ -183,6 +332,8 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
         i = (i + 1) & st->mask;
     st->table[i] = b;
     st->count++;
+    if (bt_cov_add_block(st, (int32_t)i) != 0)
+        return -1;
     return (int32_t)i;
 }
 
@@ -722,6 +873,80 @@ static inline __attribute__((always_inline)) void bt_finish(bt_state *st, bt_blo
     b->cycles += cost;
 }
 
+/* ---- I-cache recency model (ic_shortcut = 1) ----------------------------------------
+ * LRU replacement needs the order of the last accesses to the lines of a set.  Keeping
+ * it by moving tags to the front on every hit (the reference path below) means a 2-way
+ * set whose two lines alternate changes on every access, and every block must re-check
+ * its lines.  Here the tags never move: a line's last access is recovered only when a
+ * set must evict, from the stamps of the blocks covering it (each block execution
+ * accesses its lines l0..l0+n-1 in order, so the key of line l0+k in an execution started
+ * at stamp s is (s << 10) | k) and from the key of its fill.  A hit changes nothing but
+ * the block's stamp, so the version bumps only on fills and invalidations. */
+static uint64_t bt_recency(const bt_state *st, uint32_t line, uint64_t base, int32_t cur, uint32_t cur_l0,
+                           uint32_t k, uint64_t now1)
+{
+    uint64_t key = base;
+    const bt_cov *cv = st->cov;
+    const int32_t h = bt_cov_slot(cv, line);
+    if (h < 0)
+        return key;
+    for (int32_t nd = cv->heads[h]; nd >= 0; nd = cv->nnext[nd]) {
+        const int32_t c = cv->nblock[nd];
+        uint64_t s;
+        uint32_t off;
+        if (c == cur) {        /* this execution fetched lines before k already */
+            off = line - cur_l0;
+            s = off < k ? now1 : st->table[c].stamp;
+        } else {
+            off = line - (st->table[c].addr >> st->ic.line_shift);
+            s = st->table[c].stamp;
+        }
+        if (s && ((s << 10) | off) > key)
+            key = (s << 10) | off;
+    }
+    return key;
+}
+
+/* Lines of block b (index i, started at stamp now1) in the recency model; returns the
+ * stall cycles and counts hits and misses. */
+static uint32_t bt_ic_fill(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t taken)
+{
+    bt_cache *c = &st->ic;
+    const uint32_t n = b->nlines, shift = c->line_shift, l0 = addr >> shift, ways = c->ways;
+    const uint64_t now1 = st->insns + 1;
+    const uint16_t *seq = st->seq_stall + b->seq_off;
+    uint32_t k, j, misses = 0, stalls = 0;
+    for (k = 0; k < n; k++) {
+        const uint32_t line = l0 + k, tag = (line << 1) | 1u, set = (line & c->set_mask) * ways;
+        uint32_t *w = &c->tags[set];
+        for (j = 0; j < ways && w[j] != tag; j++) {}
+        if (j < ways)
+            continue;
+        uint32_t victim = ways;
+        for (j = 0; j < ways; j++)
+            if (!w[j]) { victim = j; break; }
+        if (victim == ways) {
+            uint64_t best = UINT64_MAX;
+            for (j = 0; j < ways; j++) {
+                const uint64_t r = bt_recency(st, w[j] >> 1, st->ic_base[set + j], i, l0, k, now1);
+                if (r < best) { best = r; victim = j; }
+            }
+        }
+        w[victim] = tag;
+        st->ic_base[set + victim] = (now1 << 10) | k;
+        st->ic_version++;
+        misses++;
+        stalls += (k == 0 && taken) ? st->ws : seq[k];
+    }
+    /* all lines present now, unless two of them share a set (more lines than sets) */
+    if (n <= c->set_mask + 1)
+        b->ic_ver = st->ic_version;
+    b->stamp = now1;
+    st->cache_hits += n - misses;
+    st->cache_misses += misses;
+    return stalls;
+}
+
 /* Charge block b (table index i) entered at addr: taken-branch penalty, fetch-line stalls
  * and I-cache, sampled data stall, profile counters. */
 static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size)
@@ -732,30 +957,28 @@ static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr
     uint64_t cost = b->cost + (taken ? st->prev_taken_pen + (st->prev_taken_pen ? b->entry_pen : 0) : 0);
     if (b->flags & BT_B_FLASH) {
         const uint32_t n = b->nlines;
-        if (st->ic.on && b->ic_ver == st->ic_version && st->ic_shortcut) {
-            /* The block's lines were each the most recent of their sets after it last ran
-             * and no set's most recent line changed since: all hit, nothing moves. */
-            st->cache_hits += n;
+        if (st->ic.on && st->ic_shortcut) {
+            if (b->ic_ver == st->ic_version) {   /* all lines present: hits, nothing moves */
+                b->stamp = st->insns + 1;
+                st->cache_hits += n;
+            } else {
+                const uint32_t stalls = bt_ic_fill(st, b, i, addr, taken);
+                cost += stalls;
+                st->fetch_stall_cycles += stalls;
+            }
         } else {
+            /* reference: move-to-front LRU on every access (BOARDTWIN_IC_SHORTCUT=0) */
             const uint32_t shift = st->ic.line_shift;
             const uint16_t *seq = st->seq_stall + b->seq_off;
             uint32_t line = addr >> shift, k = 0, misses = 0, stalls = 0;
             if (st->ic.on) {
                 bt_cache *c = &st->ic;
                 for (; k < n; k++, line++) {
-                    /* bt_cache_access, fast path: the line is the most recent of its set */
-                    uint32_t *w = &c->tags[(line & c->set_mask) * c->ways];
-                    if (__builtin_expect(w[0] == ((line << 1) | 1u), 1))
-                        continue;
-                    st->ic_version++;
                     if (bt_cache_access(c, line << shift))
                         continue;
                     misses++;
                     stalls += (k == 0 && taken) ? st->ws : seq[k];
                 }
-                /* consecutive lines of one block fall in distinct sets if n <= sets */
-                if (n <= c->set_mask + 1)
-                    b->ic_ver = st->ic_version;
             } else {
                 misses = n;
                 for (; k < n; k++)
@@ -770,7 +993,7 @@ static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr
     bt_finish(st, b, i, addr, size, cost);
 }
 
-/* A flash block with the I-cache off or the shortcut disabled: tag checks / stalls. */
+/* A flash block with the I-cache off, lines to re-check, or the shortcut disabled. */
 static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
                                                      uint32_t size)
 {
@@ -789,28 +1012,8 @@ static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block
     bt_finish(st, b, i, addr, size, cost);
 }
 
-/* A flash block not marked for the I-cache shortcut: if each of its lines is the most
- * recent of its set, all hit, nothing moves and there is no stall, as bt_charge would find
- * (the block is marked as bt_charge would mark it); otherwise bt_charge does it all. */
-static __attribute__((noinline)) void bt_block_mru(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
-                                                   uint32_t size)
-{
-    const bt_cache *c = &st->ic;
-    const uint32_t n = b->nlines;
-    uint32_t line = addr >> c->line_shift, k;
-    for (k = 0; k < n; k++, line++)
-        if (c->tags[(line & c->set_mask) * c->ways] != ((line << 1) | 1u)) {
-            bt_charge(st, b, i, addr, size);
-            return;
-        }
-    if (n <= c->set_mask + 1)
-        b->ic_ver = st->ic_version;
-    st->cache_hits += n;
-    bt_tail(st, b, i, addr, size);
-}
-
 /* Common case, kept small (only tail calls): no deadline, the block at its home slot, no
- * FPU stop, and a flash block only when it is marked for the I-cache shortcut.  Same
+ * FPU stop, and a flash block only when its lines are known to be in the I-cache.  Same
  * arithmetic as bt_block_full for that case. */
 void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
 {
@@ -825,16 +1028,13 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
         return;
     }
     if (flags & BT_B_FLASH) {
-        if (!(st->ic.on && st->ic_shortcut)) {
+        if (!(st->ic.on && st->ic_shortcut) || b->ic_ver != st->ic_version) {
             bt_block_flash(st, b, i, addr, size);
             return;
         }
-        if (b->ic_ver != st->ic_version) {
-            bt_block_mru(st, b, i, addr, size);
-            return;
-        }
-        /* The block's lines were each the most recent of their sets after it last ran and
-         * no set's most recent line changed since: all hit, nothing moves. */
+        /* The block's lines were all present after it last ran and nothing was filled or
+         * invalidated since: all hit, and only the block's stamp records the access. */
+        b->stamp = st->insns + 1;
         st->cache_hits += b->nlines;
     }
     bt_tail(st, b, i, addr, size);

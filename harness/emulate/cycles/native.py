@@ -32,9 +32,11 @@ _SRC = Path(__file__).with_name("hook.c")
 
 _CDEF = """
 typedef struct {
-    uint32_t addr, size, cost, ninsn, flags, taken_pen, nlines, seq_off, entry_pen, data_pen;
+    uint32_t addr, size, cost, ninsn;
+    uint16_t flags, nlines, taken_pen, entry_pen;
+    uint32_t seq_off, data_pen;
+    uint64_t ic_ver, stamp;
     uint64_t execs, cycles;
-    uint64_t ic_ver;
 } bt_block;
 typedef struct {
     uint32_t *tags;
@@ -77,6 +79,8 @@ typedef struct {
     struct bt_dec *dec;
     uint64_t ic_version;
     uint32_t ic_shortcut;
+    struct bt_cov *cov;
+    uint64_t *ic_base;
 } bt_state;
 typedef struct {
     uint32_t cost, ninsn, taken_pen, entry_pen, has_fpu, data_pen, in_flash, nlines;
@@ -86,6 +90,7 @@ typedef struct {
 } bt_decoded;
 int32_t bt_lookup(bt_state *st, uint32_t addr, uint32_t size);
 int32_t bt_table_init(bt_state *st, uint32_t cap);
+int32_t bt_ic_init(bt_state *st);
 void bt_table_free(bt_state *st);
 int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch);
 int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, uint32_t size, bt_decoded *out);
@@ -364,6 +369,8 @@ class NativeCounter:
 
     def set_icache(self, *, line_bytes, sets, ways, on=False):
         self._itags = self._cache(self.st.ic, line_bytes, sets, ways, on)
+        if self.lib.bt_ic_init(self.st) != 0:
+            raise MemoryError("native I-cache model")
 
     def set_dcache(self, *, line_bytes, sets, ways, on=False):
         self._dtags = self._cache(self.st.dc, line_bytes, sets, ways, on)
