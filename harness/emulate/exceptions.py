@@ -101,7 +101,7 @@ class ExceptionUnit:
                     f"{'tail-chain' if tail_chain_lr is not None else self.image.symbol(return_pc) or hex(return_pc)}")
         if tail_chain_lr is not None:
             self.regs.write_many(_TAIL, (tail_chain_lr, exc, handler | 1))
-        m.counter.st.no_taken_once = 1
+        m.counter.no_taken_once()
 
     def try_take_pending(self, return_pc) -> bool:
         best = self.m.nvic.best_pending()
@@ -150,7 +150,7 @@ class ExceptionUnit:
         # one batch, in the order the registers were always written
         self.regs.write_many(_RETURN_WRITES[(fp, bool(use_psp))], values)
         self.m.counter.add(self.t["exception_return"])
-        self.m.counter.st.no_taken_once = 1
+        self.m.counter.no_taken_once()
         if self.m.trace is not None:
             self.m.trace(f"return to {self.image.symbol(vals[6]) or hex(vals[6])}")
 

@@ -192,7 +192,7 @@ class Runner:
             # (taken branch, fetch stalls) already happened and stay.
             st.cycles = st.cycles - (info.cost - info.prefix_cost(pc))
             st.insns = st.insns - info.ninsn + sum(1 for i in info.insns if i.addr < pc)
-        st.no_taken_once = 1
+        self.m.counter.no_taken_once()
         self.m._precise = (pc, st.cycles)
 
     def _handle_uc_error(self, err, pc):

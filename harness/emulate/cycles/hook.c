@@ -85,6 +85,15 @@ typedef struct {
 
 static inline uint32_t bt_hash(uint32_t a) { return (a >> 1) * 2654435761u; }
 
+/* The next block is not entered by a taken branch (after exception entry / return or a
+ * restart).  The hook's common case never looks at the flag: a zero deadline sends the
+ * next block through bt_block_full, whose bt_charge consumes it. */
+static inline void bt_no_taken(bt_state *st)
+{
+    st->no_taken_once = 1;
+    st->deadline = 0;
+}
+
 static inline int32_t bt_find(bt_state *st, uint32_t addr, uint32_t size)
 {
     uint32_t i = bt_hash(addr) & st->mask;
@@ -1005,9 +1014,8 @@ static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, 
 static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
                                                           uint32_t size)
 {
-    const uint32_t taken = (addr != st->prev_end) & ~st->no_taken_once;
+    const uint32_t taken = addr != st->prev_end;   /* no_taken_once: never here (see bt_no_taken) */
     const uint32_t ptp = st->prev_taken_pen;
-    st->no_taken_once = 0;
     uint64_t cost = b->cost + (taken ? ptp + (ptp ? b->entry_pen : 0) : 0);
     bt_finish(st, b, i, addr, size, cost);
 }
@@ -1022,8 +1030,10 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
     const int32_t i = (int32_t)(bt_hash(addr) & st->mask);
     bt_block *b = &st->table[i];
     const uint32_t flags = b->flags;
-    if (__builtin_expect(st->cycles >= st->deadline || b->addr != addr || b->size != size
-                         || !(flags & BT_B_USED) || ((flags & BT_B_FPU) && !st->fpu_enabled), 0)) {
+    uint64_t key;             /* (addr, size) in one compare; a free slot is (0, 0) */
+    memcpy(&key, b, sizeof key);
+    if (__builtin_expect(st->cycles >= st->deadline || key != (((uint64_t)size << 32) | addr)
+                         || ((flags & BT_B_FPU) && !st->fpu_enabled), 0)) {
         bt_block_full(uc, addr, size, st);
         return;
     }
@@ -1163,7 +1173,7 @@ static void bt_tick_deadline(bt_tick *t)
 {
     bt_state *st = t->st;
     st->real_deadline = t->next < t->other ? t->next : t->other;
-    st->deadline = (st->stop_req || st->poll_mask) ? 0 : st->real_deadline;
+    st->deadline = (st->stop_req || st->poll_mask || st->no_taken_once) ? 0 : st->real_deadline;
 }
 
 /* Take the due SysTick now if the common case holds; 1 when taken (PC is the handler). */
@@ -1192,7 +1202,7 @@ static int bt_tick_take(bt_tick *t, void *uc)
         memcpy(t->fregs, r + 11, sizeof t->fregs);
     t->last_take = st->cycles;
     st->cycles += t->entry_cycles;
-    st->no_taken_once = 1;
+    bt_no_taken(st);
     t->taken++;
     t->active = 1;
     t->dirty = 1;
@@ -1256,7 +1266,7 @@ static int bt_tick_return(bt_tick *t, void *uc, uint32_t intno)
     ids[n] = t->pc_id; v[n++] = f[6] | 1u;
     bt_regs_batch(t->reg_write_batch, uc, ids, v, n, 1);
     t->st->cycles += t->return_cycles;
-    t->st->no_taken_once = 1;
+    bt_no_taken(t->st);
     t->active = 0;
     t->dirty = 1;
     t->native_returns++;

@@ -346,7 +346,7 @@ class NativeCounter:
     def set_deadline(self, c: int):
         st = self.st
         st.real_deadline = min(c, (1 << 64) - 1)
-        st.deadline = 0 if (st.stop_req or st.poll_mask) else st.real_deadline
+        st.deadline = 0 if (st.stop_req or st.poll_mask or st.no_taken_once) else st.real_deadline
 
     def set_poll(self, pend_group: int, group_mask: int):
         """Stop once PRIMASK/FAULTMASK/BASEPRI let an interrupt of this group in."""
@@ -356,6 +356,13 @@ class NativeCounter:
 
     def clear_poll(self):
         self.st.poll_mask = 0
+
+    def no_taken_once(self):
+        """The next block is not entered by a taken branch (exception entry / return,
+        restart): hook.c's common case never reads the flag, a zero deadline sends that
+        block through the complete hook."""
+        self.st.no_taken_once = 1
+        self.st.deadline = 0
 
     def request_stop(self):
         self.st.stop_req = 1
