@@ -288,25 +288,18 @@ BT_COLD bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int
   float scale = bt_tensor_scale(out, 0);
   int32_t zp = bt_tensor_zero_point(out, 0);
   if (!(scale > 0.0f)) return BT_ERR_QUANT;
-#define BT_Q(v) act_q((v), scale, zp)
-  switch (act) {
-    case 1 /* RELU */: qmin = BT_Q(0.0f) > qmin ? BT_Q(0.0f) : qmin; break;
-    case 3 /* RELU6 */: {
-      int32_t lo = BT_Q(0.0f), hi = BT_Q(6.0f);
-      qmin = lo > qmin ? lo : qmin;
-      qmax = hi < qmax ? hi : qmax;
-      break;
-    }
-    case 2 /* RELU_N1_TO_1 */: {
-      int32_t lo = BT_Q(-1.0f), hi = BT_Q(1.0f);
-      qmin = lo > qmin ? lo : qmin;
-      qmax = hi < qmax ? hi : qmax;
-      break;
-    }
-    case 0: break;
-    default: return BT_ERR_UNSUPPORTED_TYPE;
+  /* NONE, RELU, RELU_N1_TO_1, RELU6: the real bounds (NB = none), quantized. */
+  enum { NB = 99 };
+  static const signed char lo[4] = {NB, 0, -1, 0}, hi[4] = {NB, NB, 1, 6};
+  if (act < 0 || act > 3) return BT_ERR_UNSUPPORTED_TYPE;
+  if (lo[act] != NB) {
+    int32_t v = act_q((float)lo[act], scale, zp);
+    qmin = v > qmin ? v : qmin;
   }
-#undef BT_Q
+  if (hi[act] != NB) {
+    int32_t v = act_q((float)hi[act], scale, zp);
+    qmax = v < qmax ? v : qmax;
+  }
   *mn = qmin;
   *mx = qmax;
   return BT_OK;
