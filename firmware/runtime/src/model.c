@@ -182,6 +182,8 @@ static bt_status load(bt_interp *it) {
     s = BT_ERR_UNSUPPORTED_TYPE;
     what = "float32 (image built with BT_FLOAT=OFF)";
     if (!BT_HAS_FLOAT && type == BT_FLOAT32 && n) goto tensor_fail;
+    what = "int8/uint8/int16 (image built with BT_QUANT=OFF)";
+    if (!BT_HAS_QUANT && (type == BT_INT8 || type == BT_UINT8 || type == BT_INT16) && n) goto tensor_fail;
     const uint8_t *data;
     uint32_t dlen;
     what = "bad buffer";

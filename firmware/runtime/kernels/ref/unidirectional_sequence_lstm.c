@@ -149,6 +149,7 @@ BT_COLD static bt_status prepare(bt_ctx *c) {
   /* Types: float32 throughout, or int8 input/state/output with an int16 cell
    * (weights int8, biases int32). */
   const int fl = BT_HAS_FLOAT && in->type == BT_FLOAT32;
+  if (!fl && !BT_HAS_QUANT) return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "float32 only (BT_QUANT=OFF)");
   const int wt = fl ? BT_FLOAT32 : BT_INT8, bt = fl ? BT_FLOAT32 : BT_INT32;
   if (fl) {
     if (h->type != BT_FLOAT32 || cs->type != BT_FLOAT32 || out->type != BT_FLOAT32)
@@ -264,7 +265,7 @@ static void gate(const lstm_data *d, int g, const int8_t *x, const int8_t *hs, c
 __attribute__((optimize("Os")))
 #endif
 static bt_status eval(bt_ctx *c) {
-  if (BT_HAS_FLOAT && bt_input(c, T_IN)->type == BT_FLOAT32) return eval_float(c);
+  if (BT_HAS_FLOAT && (!BT_HAS_QUANT || bt_input(c, T_IN)->type == BT_FLOAT32)) return eval_float(c);
   const lstm_data *d = bt_op_data(c);
   const int8_t *xin = bt_input(c, T_IN)->data;
   int8_t *hst = bt_input(c, T_H)->data;
