@@ -13,17 +13,17 @@ typedef struct scan {
 /* Re-derive the validated tables (cheap; avoids storing them in bt_interp). */
 static bt_status open_model(bt_interp *it, scan *m) {
   bt_status s;
-  const char *what = "model: bad root table";
+  const char *what = "bad root table";
   if ((s = bt_fb_root(&it->fb, &m->root)) != BT_OK) goto fail;
   bt_fb_vec sgs;
-  what = "model: bad subgraphs";
+  what = "bad subgraphs";
   if ((s = bt_fb_vector(&m->root, BT_MODEL_SUBGRAPHS, 4, &sgs)) != BT_OK) goto fail;
-  what = "model: no subgraph";
+  what = "no subgraph";
   s = BT_ERR_MODEL_MALFORMED;
   if (sgs.len < 1) goto fail;
-  what = "model: bad subgraph 0";
+  what = "bad subgraph 0";
   if ((s = bt_fb_vec_table(&sgs, 0, &m->sg)) != BT_OK) goto fail;
-  what = "model: bad tensors/buffers/operator_codes/operators";
+  what = "bad tensors/buffers/operator_codes/operators";
   if ((s = bt_fb_vector(&m->sg, BT_SUBGRAPH_TENSORS, 4, &m->tensors)) != BT_OK ||
       (s = bt_fb_vector(&m->root, BT_MODEL_BUFFERS, 4, &m->buffers)) != BT_OK ||
       (s = bt_fb_vector(&m->root, BT_MODEL_OPERATOR_CODES, 4, &m->opcodes)) != BT_OK ||
@@ -31,7 +31,7 @@ static bt_status open_model(bt_interp *it, scan *m) {
     goto fail;
   return BT_OK;
 fail:
-  return bt_seterr(it, s, "%s", what);
+  return bt_seterr(it, s, "model: %s", what);
 }
 
 static int32_t builtin_code(const bt_fb_table *oc) {
