@@ -82,6 +82,7 @@ def build_firmware(board: str, app: str, model: Path, *, kernels: str = "ref",
         "BT_ITERATIONS": iterations, "BT_ARENA_BYTES": arena_bytes,
         "BT_OPS": opset.bt_ops(model),  # link only the model's kernels; extra may override
         "BT_FLOAT": opset.bt_float(model),  # float32 kernel paths only for float models
+        "BT_QUANT": opset.bt_quant(model),  # int8/uint8/int16 paths only for quantized models
         **(extra or {}),
     }
     # The directory name says what it is; the digest keeps distinct models/inputs apart.

@@ -78,3 +78,22 @@ def bt_float(model_path) -> str:
         return "OFF"
     except Exception:  # damaged/odd model: analyse raises several types; build as before
         return "ON"
+
+
+def bt_quant(model_path) -> str:
+    """The `BT_QUANT` cache value for a model: "OFF" when no tensor of any subgraph is a
+    non-empty int8, uint8 or int16 tensor (a float32 model), so the image leaves the
+    kernels' quantized integer paths out -- the firmware's model reader applies the same
+    rule and rejects such tensors; "ON" otherwise, and when the file cannot be analysed
+    (build as before, the loader reports the damage)."""
+    try:
+        model, _ = analyse.load(Path(model_path))
+        tt = analyse._schema().TensorType
+        quant = {tt.INT8, tt.UINT8, tt.INT16}
+        for g in model.subgraphs or []:
+            for t in g.tensors or []:
+                if t.type in quant and all(int(d) != 0 for d in (t.shape if t.shape is not None else [])):
+                    return "ON"
+        return "OFF"
+    except Exception:  # damaged/odd model: analyse raises several types; build as before
+        return "ON"

@@ -33,8 +33,11 @@ static void put_uint(sink *s, unsigned long long v, unsigned base, int upper,
                      int width, int zero, int neg) {
   char d[24];
   int n = 0;
-  const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  do { d[n++] = digits[v % base]; v /= base; } while (v);
+  do {
+    char c = "0123456789abcdef"[v % base];
+    d[n++] = upper && c > '9' ? (char)(c - 'a' + 'A') : c;
+    v /= base;
+  } while (v);
   int len = n + (neg ? 1 : 0);
   if (!zero) pad(s, width - len, ' ');
   if (neg) put(s, '-');

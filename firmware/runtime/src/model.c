@@ -13,17 +13,17 @@ typedef struct scan {
 /* Re-derive the validated tables (cheap; avoids storing them in bt_interp). */
 static bt_status open_model(bt_interp *it, scan *m) {
   bt_status s;
-  const char *what = "model: bad root table";
+  const char *what = "bad root table";
   if ((s = bt_fb_root(&it->fb, &m->root)) != BT_OK) goto fail;
   bt_fb_vec sgs;
-  what = "model: bad subgraphs";
+  what = "bad subgraphs";
   if ((s = bt_fb_vector(&m->root, BT_MODEL_SUBGRAPHS, 4, &sgs)) != BT_OK) goto fail;
-  what = "model: no subgraph";
+  what = "no subgraph";
   s = BT_ERR_MODEL_MALFORMED;
   if (sgs.len < 1) goto fail;
-  what = "model: bad subgraph 0";
+  what = "bad subgraph 0";
   if ((s = bt_fb_vec_table(&sgs, 0, &m->sg)) != BT_OK) goto fail;
-  what = "model: bad tensors/buffers/operator_codes/operators";
+  what = "bad tensors/buffers/operator_codes/operators";
   if ((s = bt_fb_vector(&m->sg, BT_SUBGRAPH_TENSORS, 4, &m->tensors)) != BT_OK ||
       (s = bt_fb_vector(&m->root, BT_MODEL_BUFFERS, 4, &m->buffers)) != BT_OK ||
       (s = bt_fb_vector(&m->root, BT_MODEL_OPERATOR_CODES, 4, &m->opcodes)) != BT_OK ||
@@ -31,7 +31,7 @@ static bt_status open_model(bt_interp *it, scan *m) {
     goto fail;
   return BT_OK;
 fail:
-  return bt_seterr(it, s, "%s", what);
+  return bt_seterr(it, s, "model: %s", what);
 }
 
 static int32_t builtin_code(const bt_fb_table *oc) {
@@ -81,7 +81,51 @@ static bt_status check_index_list(bt_interp *it, const bt_fb_vec *v, int allow_a
   return BT_OK;
 }
 
-bt_status bt_model_scan(bt_interp *it) {
+/* Graph order check: every activation an op reads must be a graph input, a
+ * constant, a variable, or written by an EARLIER op; nothing is written
+ * twice. This also rules out cycles. Uses the USED flag bits only. */
+static bt_status check_graph(bt_interp *it) {
+  enum { WRITTEN = 0x20 };
+  for (uint32_t i = 0; i < it->num_inputs; i++) {
+    bt_tensor *t = &it->tensors[bt_ld_i32(it->inputs + 4 * i)];
+    if (t->flags & BT_TENSOR_CONST)
+      return bt_seterr(it, BT_ERR_GRAPH, "graph input %u is a constant", (unsigned)i);
+    t->flags |= WRITTEN;
+  }
+  for (uint32_t o = 0; o < it->num_ops; o++) {
+    const bt_node *n = &it->nodes[o];
+    for (int k = 0; k < n->n_in; k++) {
+      int32_t x = bt_node_in(it, n, k);
+      if (x < 0) continue;
+      bt_tensor *t = &it->tensors[x];
+      if (!(t->flags & (BT_TENSOR_CONST | BT_TENSOR_VARIABLE | WRITTEN)))
+        return bt_seterr(it, BT_ERR_GRAPH, "op #%u (%s) reads tensor %d before it is written",
+                         (unsigned)o, n->reg->name, (int)x);
+    }
+    for (int k = 0; k < n->n_out; k++) {
+      int32_t x = bt_node_out(it, n, k);
+      bt_tensor *t = &it->tensors[x];
+      if (t->flags & (WRITTEN | BT_TENSOR_CONST))
+        return bt_seterr(it, BT_ERR_GRAPH, "op #%u (%s) writes tensor %d which is %s",
+                         (unsigned)o, n->reg->name, (int)x,
+                         (t->flags & BT_TENSOR_CONST) ? "a constant" : "already written");
+      if (!(t->flags & BT_TENSOR_VARIABLE)) t->flags |= WRITTEN;
+    }
+  }
+  for (uint32_t i = 0; i < it->num_outputs; i++) {
+    bt_tensor *t = &it->tensors[bt_ld_i32(it->outputs + 4 * i)];
+    if (!(t->flags & (WRITTEN | BT_TENSOR_CONST)))
+      return bt_seterr(it, BT_ERR_GRAPH, "graph output %u is never written", (unsigned)i);
+  }
+  for (uint32_t i = 0; i < it->num_tensors; i++) it->tensors[i].flags &= (uint8_t)~WRITTEN;
+  return BT_OK;
+}
+
+/* One reader for both passes: bt_model_scan (it->tensors == NULL: counts and full
+ * validation, before the arena exists) and bt_model_fill (structs allocated: the same
+ * walk, checks included, also fills tensors[] and nodes[]), so what is filled is
+ * exactly what was validated, and the walk exists once in flash. */
+static bt_status load(bt_interp *it) {
   const bt_fb *fb = &it->fb;
   if (!fb->buf || fb->len < 8) return bt_seterr(it, BT_ERR_MODEL_TRUNCATED, "model: truncated");
   if (memcmp(fb->buf + 4, "TFL3", 4) != 0)
@@ -138,6 +182,8 @@ bt_status bt_model_scan(bt_interp *it) {
     s = BT_ERR_UNSUPPORTED_TYPE;
     what = "float32 (image built with BT_FLOAT=OFF)";
     if (!BT_HAS_FLOAT && type == BT_FLOAT32 && n) goto tensor_fail;
+    what = "int8/uint8/int16 (image built with BT_QUANT=OFF)";
+    if (!BT_HAS_QUANT && (type == BT_INT8 || type == BT_UINT8 || type == BT_INT16) && n) goto tensor_fail;
     const uint8_t *data;
     uint32_t dlen;
     what = "bad buffer";
@@ -192,6 +238,28 @@ bt_status bt_model_scan(bt_interp *it) {
       float f = bt_fb_vec_f32(&sc, k);
       if (!(f >= 0.0f && f <= 3.40282347e38f)) goto tensor_fail;
     }
+    if (it->tensors) {
+      bt_tensor *x = &it->tensors[i];
+      x->type = (uint8_t)type;
+      x->ndims = (uint8_t)shape.len;
+      x->dims = shape.data ? fb->buf + shape.data : fb->buf;  /* never NULL */
+      x->bytes = (uint32_t)(n * es);
+      int quantized = sc.len && zp.len;
+      x->q_count = quantized ? (uint16_t)sc.len : 0;
+      x->q_off = quantized ? (int32_t)((int64_t)q.pos - (int64_t)(x->dims - fb->buf)) : 0;
+      x->q_dim = (uint8_t)qd;
+      x->flags = 0;
+      if (data) {
+        x->data = (void *)(uintptr_t)data;  /* read-only by contract */
+        x->flags |= BT_TENSOR_CONST;
+      } else if (bt_fb_u8(&t, BT_TENSOR_IS_VARIABLE, 0)) {
+        x->flags |= BT_TENSOR_VARIABLE;
+      }
+    }
+  }
+  if (it->tensors) {
+    for (i = 0; i < it->num_inputs; i++) it->tensors[bt_ld_i32(it->inputs + 4 * i)].flags |= BT_TENSOR_INPUT | BT_TENSOR_USED;
+    for (i = 0; i < it->num_outputs; i++) it->tensors[bt_ld_i32(it->outputs + 4 * i)].flags |= BT_TENSOR_OUTPUT | BT_TENSOR_USED;
   }
 
   /* Operators: opcode, kernel, index lists. */
@@ -218,7 +286,8 @@ bt_status bt_model_scan(bt_interp *it) {
       return bt_seterr(it, BT_ERR_UNSUPPORTED_OP, "unsupported custom op '%.*s' at operator #%u",
                        (int)(nl > 40 ? 40 : nl), name ? name : "", (unsigned)i);
     }
-    if (!bt_op_find(code))
+    const bt_op_reg *reg = bt_op_find(code);
+    if (!reg)
 #ifdef BT_NO_OP_NAMES
       /* Board images carry no name table: the log parser (harness/parse.py) inserts
        * the name from the code, so the user still reads "unsupported op NAME (code N)". */
@@ -230,114 +299,35 @@ bt_status bt_model_scan(bt_interp *it) {
 #endif
     if ((s = check_index_list(it, &ins, 1, "inputs", i)) != BT_OK) return s;
     if ((s = check_index_list(it, &outs, 0, "outputs", i)) != BT_OK) return s;
+    if (it->nodes) {
+      bt_node *n = &it->nodes[i];
+      n->reg = reg;
+      n->data = NULL;
+      n->in = ins.data;
+      n->out = outs.data;
+      n->n_in = (uint8_t)ins.len;
+      n->n_out = (uint8_t)outs.len;
+      n->opts = opts.pos;
+      n->opts_type = bt_fb_u8(&op, BT_OP_BUILTIN_OPTIONS_TYPE, 0);
+      for (uint32_t k = 0; k < ins.len; k++) {
+        int32_t x = bt_fb_vec_i32(&ins, k);
+        if (x >= 0) it->tensors[x].flags |= BT_TENSOR_USED;
+      }
+      for (uint32_t k = 0; k < outs.len; k++) it->tensors[bt_fb_vec_i32(&outs, k)].flags |= BT_TENSOR_USED;
+    }
   }
-  return BT_OK;
+  return it->nodes ? check_graph(it) : BT_OK;
 tensor_fail:
   return bt_seterr(it, s, "tensor %u: %s", (unsigned)i, what);
 op_fail:
   return bt_seterr(it, s, "op #%u: %s", (unsigned)i, what);
 }
 
-/* Graph order check: every activation an op reads must be a graph input, a
- * constant, a variable, or written by an EARLIER op; nothing is written
- * twice. This also rules out cycles. Uses the USED flag bits only. */
-static bt_status check_graph(bt_interp *it) {
-  enum { WRITTEN = 0x20 };
-  for (uint32_t i = 0; i < it->num_inputs; i++) {
-    bt_tensor *t = &it->tensors[bt_ld_i32(it->inputs + 4 * i)];
-    if (t->flags & BT_TENSOR_CONST)
-      return bt_seterr(it, BT_ERR_GRAPH, "graph input %u is a constant", (unsigned)i);
-    t->flags |= WRITTEN;
-  }
-  for (uint32_t o = 0; o < it->num_ops; o++) {
-    const bt_node *n = &it->nodes[o];
-    for (int k = 0; k < n->n_in; k++) {
-      int32_t x = bt_node_in(it, n, k);
-      if (x < 0) continue;
-      bt_tensor *t = &it->tensors[x];
-      if (!(t->flags & (BT_TENSOR_CONST | BT_TENSOR_VARIABLE | WRITTEN)))
-        return bt_seterr(it, BT_ERR_GRAPH, "op #%u (%s) reads tensor %d before it is written",
-                         (unsigned)o, n->reg->name, (int)x);
-    }
-    for (int k = 0; k < n->n_out; k++) {
-      int32_t x = bt_node_out(it, n, k);
-      bt_tensor *t = &it->tensors[x];
-      if (t->flags & (WRITTEN | BT_TENSOR_CONST))
-        return bt_seterr(it, BT_ERR_GRAPH, "op #%u (%s) writes tensor %d which is %s",
-                         (unsigned)o, n->reg->name, (int)x,
-                         (t->flags & BT_TENSOR_CONST) ? "a constant" : "already written");
-      if (!(t->flags & BT_TENSOR_VARIABLE)) t->flags |= WRITTEN;
-    }
-  }
-  for (uint32_t i = 0; i < it->num_outputs; i++) {
-    bt_tensor *t = &it->tensors[bt_ld_i32(it->outputs + 4 * i)];
-    if (!(t->flags & (WRITTEN | BT_TENSOR_CONST)))
-      return bt_seterr(it, BT_ERR_GRAPH, "graph output %u is never written", (unsigned)i);
-  }
-  for (uint32_t i = 0; i < it->num_tensors; i++) it->tensors[i].flags &= (uint8_t)~WRITTEN;
-  return BT_OK;
+bt_status bt_model_scan(bt_interp *it) {
+  /* Before the arena: nothing to fill. */
+  it->tensors = NULL;
+  it->nodes = NULL;
+  return load(it);
 }
 
-bt_status bt_model_fill(bt_interp *it) {
-  scan m;
-  bt_status s = open_model(it, &m);
-  if (s != BT_OK) return s;
-  for (uint32_t i = 0; i < it->num_tensors; i++) {
-    bt_fb_table t, q;
-    bt_fb_vec shape, sc, zp;
-    bt_tensor *x = &it->tensors[i];
-    /* All of this was validated by bt_model_scan. */
-    bt_fb_vec_table(&m.tensors, i, &t);
-    bt_fb_vector(&t, BT_TENSOR_SHAPE, 4, &shape);
-    bt_fb_subtable(&t, BT_TENSOR_QUANTIZATION, &q);
-    bt_fb_vector(&q, BT_QUANT_SCALE, 4, &sc);
-    bt_fb_vector(&q, BT_QUANT_ZERO_POINT, 8, &zp);
-    const uint8_t *data;
-    uint32_t dlen;
-    tensor_data(it, &m, &t, &data, &dlen);
-    x->type = (uint8_t)bt_fb_i8(&t, BT_TENSOR_TYPE, 0);
-    x->ndims = (uint8_t)shape.len;
-    x->dims = shape.data ? it->fb.buf + shape.data : it->fb.buf;  /* never NULL */
-    uint64_t n = 1;
-    for (uint32_t d = 0; d < shape.len; d++) n *= (uint64_t)bt_fb_vec_i32(&shape, d);
-    x->bytes = (uint32_t)(n * bt_type_size(x->type));
-    int quantized = sc.len && zp.len;
-    x->q_count = quantized ? (uint16_t)sc.len : 0;
-    x->q_off = quantized ? (int32_t)((int64_t)q.pos - (int64_t)(x->dims - it->fb.buf)) : 0;
-    x->q_dim = (uint8_t)bt_fb_i32(&q, BT_QUANT_QUANTIZED_DIMENSION, 0);
-    x->flags = 0;
-    if (data) {
-      x->data = (void *)(uintptr_t)data;  /* read-only by contract */
-      x->flags |= BT_TENSOR_CONST;
-    } else if (bt_fb_u8(&t, BT_TENSOR_IS_VARIABLE, 0)) {
-      x->flags |= BT_TENSOR_VARIABLE;
-    }
-  }
-  for (uint32_t i = 0; i < it->num_inputs; i++) it->tensors[bt_ld_i32(it->inputs + 4 * i)].flags |= BT_TENSOR_INPUT | BT_TENSOR_USED;
-  for (uint32_t i = 0; i < it->num_outputs; i++) it->tensors[bt_ld_i32(it->outputs + 4 * i)].flags |= BT_TENSOR_OUTPUT | BT_TENSOR_USED;
-  for (uint32_t i = 0; i < it->num_ops; i++) {
-    bt_fb_table op, oc;
-    bt_fb_vec ins, outs;
-    bt_node *n = &it->nodes[i];
-    bt_fb_vec_table(&m.ops, i, &op);
-    bt_fb_vector(&op, BT_OP_INPUTS, 4, &ins);
-    bt_fb_vector(&op, BT_OP_OUTPUTS, 4, &outs);
-    bt_fb_vec_table(&m.opcodes, bt_fb_u32(&op, BT_OP_OPCODE_INDEX, 0), &oc);
-    n->reg = bt_op_find(builtin_code(&oc));
-    n->data = NULL;
-    n->in = ins.data;
-    n->out = outs.data;
-    n->n_in = (uint8_t)ins.len;
-    n->n_out = (uint8_t)outs.len;
-    bt_fb_table opts;
-    bt_fb_subtable(&op, BT_OP_BUILTIN_OPTIONS, &opts);
-    n->opts = opts.pos;
-    n->opts_type = bt_fb_u8(&op, BT_OP_BUILTIN_OPTIONS_TYPE, 0);
-    for (uint32_t k = 0; k < ins.len; k++) {
-      int32_t x = bt_fb_vec_i32(&ins, k);
-      if (x >= 0) it->tensors[x].flags |= BT_TENSOR_USED;
-    }
-    for (uint32_t k = 0; k < outs.len; k++) it->tensors[bt_fb_vec_i32(&outs, k)].flags |= BT_TENSOR_USED;
-  }
-  return check_graph(it);
-}
+bt_status bt_model_fill(bt_interp *it) { return load(it); }

@@ -27,13 +27,23 @@ BT_COLD double bt_frexp(double x, int *e) {
   return x;
 }
 
+/* Half away from zero on the bits (no soft-double arithmetic on the M4): add half an
+ * integer unit to the magnitude and clear the fraction bits; a carry out of the
+ * fraction moves into the exponent, which is the correct result (1.5 -> 2.0). */
 BT_COLD double bt_round(double x) {
-  /* |x| >= 2^52 is already integral. */
-  if (!(x < 4503599627370496.0 && x > -4503599627370496.0)) return x;
-  double a = x < 0 ? -x : x;
-  double r = (double)(int64_t)(a + 0.5);
-  if (r - a > 0.5) r -= 1.0;                       /* guard: a+0.5 rounded up */
-  return x < 0 ? -r : r;
+  uint64_t b;
+  memcpy(&b, &x, 8);
+  int e = (int)((b >> 52) & 0x7ff) - 1023;        /* unbiased exponent */
+  if (e >= 52) return x;                           /* integral, inf or NaN */
+  if (e < 0) {                                     /* |x| < 1: 0 or 1, sign kept */
+    b &= 1ULL << 63;
+    if (e == -1) b |= 1023ULL << 52;               /* 0.5 <= |x| < 1 -> 1 */
+  } else {
+    b += 1ULL << (51 - e);                         /* + 0.5 */
+    b &= ~((1ULL << (52 - e)) - 1);                /* drop the fraction */
+  }
+  memcpy(&x, &b, 8);
+  return x;
 }
 
 float bt_roundf(float x) { return (float)bt_round((double)x); }
@@ -230,14 +240,17 @@ BT_COLD void bt_preprocess_softmax_scaling(double beta, double input_scale, int 
 }
 
 BT_COLD int bt_calculate_input_radius(int int_bits, int left_shift, int total_signed_bits) {
-  /* left_shift < 0 comes from a tiny input scale: 1LL << -9 was UB and the
-   * result can exceed int (found by firmware/fuzz). Same value otherwise. */
-  if (left_shift > 62) left_shift = 62;
-  if (left_shift < -62) left_shift = -62;
-  double pot = left_shift >= 0 ? (double)(1LL << left_shift) : 1.0 / (double)(1LL << -left_shift);
-  double max_in = 1.0 * (double)((1 << int_bits) - 1) *
-                  (double)(1LL << (total_signed_bits - int_bits)) / pot;
-  return max_in >= 2147483647.0 ? 2147483647 : (int)max_in;  /* floor of a positive value */
+  /* TFLM: floor((2^int_bits - 1) * 2^(total_signed_bits - int_bits) / 2^left_shift),
+   * taken in double there -- exact, as every factor is a power of two or a small
+   * integer -- so the same value in integers. left_shift < 0 comes from a tiny input
+   * scale and the result can exceed int (found by firmware/fuzz): clamped to
+   * INT32_MAX as before (left_shift was clamped to +-62, which changes nothing
+   * here: the result is 0 resp. saturated long before). */
+  uint64_t v = (1ULL << int_bits) - 1;
+  int p = total_signed_bits - int_bits - left_shift;   /* power of two to apply */
+  if (p < 0 || !v) return -p >= 63 || !v ? 0 : (int)(v >> -p);
+  if (p >= 32 || v > (uint64_t)INT32_MAX >> p) return INT32_MAX;
+  return (int)(v << p);
 }
 
 BT_COLD int bt_zp_ok(const bt_tensor *t) {
@@ -275,25 +288,18 @@ BT_COLD bt_status bt_act_range_q(int act, const bt_tensor *out, int32_t *mn, int
   float scale = bt_tensor_scale(out, 0);
   int32_t zp = bt_tensor_zero_point(out, 0);
   if (!(scale > 0.0f)) return BT_ERR_QUANT;
-#define BT_Q(v) act_q((v), scale, zp)
-  switch (act) {
-    case 1 /* RELU */: qmin = BT_Q(0.0f) > qmin ? BT_Q(0.0f) : qmin; break;
-    case 3 /* RELU6 */: {
-      int32_t lo = BT_Q(0.0f), hi = BT_Q(6.0f);
-      qmin = lo > qmin ? lo : qmin;
-      qmax = hi < qmax ? hi : qmax;
-      break;
-    }
-    case 2 /* RELU_N1_TO_1 */: {
-      int32_t lo = BT_Q(-1.0f), hi = BT_Q(1.0f);
-      qmin = lo > qmin ? lo : qmin;
-      qmax = hi < qmax ? hi : qmax;
-      break;
-    }
-    case 0: break;
-    default: return BT_ERR_UNSUPPORTED_TYPE;
+  /* NONE, RELU, RELU_N1_TO_1, RELU6: the real bounds (NB = none), quantized. */
+  enum { NB = 99 };
+  static const signed char lo[4] = {NB, 0, -1, 0}, hi[4] = {NB, NB, 1, 6};
+  if (act < 0 || act > 3) return BT_ERR_UNSUPPORTED_TYPE;
+  if (lo[act] != NB) {
+    int32_t v = act_q((float)lo[act], scale, zp);
+    qmin = v > qmin ? v : qmin;
   }
-#undef BT_Q
+  if (hi[act] != NB) {
+    int32_t v = act_q((float)hi[act], scale, zp);
+    qmax = v < qmax ? v : qmax;
+  }
   *mn = qmin;
   *mx = qmax;
   return BT_OK;

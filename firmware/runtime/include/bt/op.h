@@ -32,6 +32,13 @@
 #ifndef BT_HAS_FLOAT
 #define BT_HAS_FLOAT 1
 #endif
+/* 0 when the image is built with BT_QUANT=OFF (a model without int8/uint8/int16
+ * tensors, e.g. a float32 model): the same idea for the quantized integer paths,
+ * `if (!BT_HAS_QUANT) <float32 only>` drops them and their fixed-point helpers. The
+ * model reader rejects int8/uint8/int16 tensors in such an image. */
+#ifndef BT_HAS_QUANT
+#define BT_HAS_QUANT 1
+#endif
 
 struct bt_interp;
 struct bt_node;

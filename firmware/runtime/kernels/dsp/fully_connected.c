@@ -114,7 +114,7 @@ static __attribute__((noinline)) void eval_int8(const bt_fc_data *d, const int8_
 
 static bt_status eval(bt_ctx *c) {
   const bt_fc_data *d = bt_op_data(c);
-  if (BT_HAS_FLOAT && d->is_float) return bt_fc_eval_float(c, d);
+  if (BT_HAS_FLOAT && (!BT_HAS_QUANT || d->is_float)) return bt_fc_eval_float(c, d);
   const bt_tensor *bt = bt_input(c, 2);
   eval_int8(d, bt_input(c, 0)->data, bt_input(c, 1)->data, bt ? bt->data : NULL,
             bt_output(c, 0)->data);

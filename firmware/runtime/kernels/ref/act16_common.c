@@ -30,54 +30,46 @@ const uint16_t bt_sigmoid_lut16[256] = {
     65534, 65534, 65534, 65535,
 };
 
-/* abs() of an int32 that is at most 2^31-1 in magnitude here (16-bit input
- * times a multiplier <= 32767 << shift stays far below the limit). */
-static uint32_t uabs(int32_t v) { return v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v; }
-
-static int32_t rescale(int16_t x, int32_t mult, int32_t shift, int32_t round) {
-  /* ((x * mult + round) >> shift), arithmetic shift of a possibly negative
-   * value: done on int64 so C's implementation-defined >> is not relied on. */
-  int64_t v = (int64_t)x * mult + round;
-  return (int32_t)(v >= 0 ? v >> shift : -((-v + ((1LL << shift) - 1)) >> shift));
-}
-
-void bt_logistic16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out) {
+/* One loop for both functions (tanh(x) = 2 sigmoid(2x) - 1 reads the same table at
+ * half the step), so an image using both carries it once. Per element:
+ *   x = floor((in * mult + round) / 2^shift)          (the input rescale)
+ *   r = table(|x|) interpolated, in units of 2^-(16+k) (k = table step bits:
+ *       logistic 9, tanh 8; saturated past the last node)
+ *   logistic: x >= 0: (r + 2^9) >> 10          x < 0: (2^25 - r + 2^9 - 1) >> 10
+ *   tanh:     x >= 0: (r - 2^23 + 2^7) >> 8    x < 0: (2^23 - r + 2^7 - 1) >> 8
+ * with >> rounding towards -inf (TFLM's arithmetic shifts). C's >> of a negative
+ * value is implementation-defined, so both floors add a bias that makes the
+ * value non-negative and is a multiple of 2^shift, shift unsigned, and take the
+ * bias back off: floor((v + B) / 2^s) - B / 2^s = floor(v / 2^s). */
+void bt_act16(int tanh_fn, int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out) {
   if (mult == 0) { mult = 3 << shift; shift = 0; }   /* power-of-two input scale */
-  int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
+  const int64_t round = shift > 0 ? (1 << (shift - 1)) : 0;
+  /* |in * mult + round| < 2^47: 2^62 keeps it positive and is divisible by 2^shift. */
+  const uint64_t in_bias = 1ULL << 62;
+  const uint32_t in_unbias = (uint32_t)(in_bias >> shift);
+  const int k = tanh_fn ? 8 : 9, s = tanh_fn ? 8 : 10;
+  const uint32_t mask = (1u << k) - 1;
+  const int32_t sat = tanh_fn ? 0xFFFF << 8 : 0x7FFF << 10;
+  /* Output: r + pos (x >= 0) or neg - r (x < 0) is >= -2^24 - 2^8; + 2^24 (a
+   * multiple of 2^s) makes it non-negative. */
+  const int32_t ob = 1 << 24;
+  const int32_t pos = ob + (1 << (s - 1)) - (tanh_fn ? 1 << 23 : 0);
+  const int32_t neg = ob + (tanh_fn ? 1 << 23 : 1 << 25) + (1 << (s - 1)) - 1;
+  const int32_t out_unbias = ob >> s;
   for (int32_t i = 0; i < n; i++) {
-    int32_t x = rescale(in[i], mult, shift, round);
-    uint32_t ax = uabs(x);
-    uint32_t uh = ax >> 9;               /* table step = 2^9 input units */
-    uint32_t r;
-    if (uh >= 255) {
-      r = 0x7FFFu << 10;
-    } else {
-      uint32_t ua = bt_sigmoid_lut16[uh], ub = bt_sigmoid_lut16[uh + 1];
-      r = (ua << 9) + (ax & 0x1FFu) * (ub - ua);
-    }
-    /* sigmoid(-x) = 1 - sigmoid(x), then round back to Q0.15. */
-    r = x >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1;
-    out[i] = (int16_t)(r >> 10);
-  }
-}
-
-void bt_tanh16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out) {
-  if (mult == 0) { mult = 3 << shift; shift = 0; }
-  int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
-  for (int32_t i = 0; i < n; i++) {
-    int32_t x = rescale(in[i], mult, shift, round);
-    uint32_t ax = uabs(x);
-    uint32_t uh = ax >> 8;               /* tanh(x) = 2 sigmoid(2x) - 1: half the step */
+    int64_t v = (int64_t)in[i] * mult + round;
+    int32_t x = (int32_t)((uint32_t)(((uint64_t)v + in_bias) >> shift) - in_unbias);
+    uint32_t ax = x < 0 ? (uint32_t)0 - (uint32_t)x : (uint32_t)x;
+    uint32_t uh = ax >> k;
     int32_t r;
     if (uh >= 255) {
-      r = 0xFFFF << 8;
+      r = sat;
     } else {
       uint32_t ua = bt_sigmoid_lut16[uh], ub = bt_sigmoid_lut16[uh + 1];
-      r = (int32_t)((ua << 8) + (ax & 0xFFu) * (ub - ua));
+      r = (int32_t)((ua << k) + (ax & mask) * (ub - ua));
     }
-    r = x >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
-    /* r >= -2^23 - ... : arithmetic shift of a negative value again. */
-    out[i] = (int16_t)(r >= 0 ? r >> 8 : -((-r + 255) >> 8));
+    r = x >= 0 ? r + pos : neg - r;
+    out[i] = (int16_t)((int32_t)((uint32_t)r >> s) - out_unbias);
   }
 }
 

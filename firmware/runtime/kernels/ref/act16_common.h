@@ -11,8 +11,13 @@ extern const uint16_t bt_sigmoid_lut16[256];
 /* TFLM reference_integer_ops::Logistic / Tanh for int16 (Q3.12-ish input
  * rescaled by mult/shift, Q0.15 output). mult == 0 means the power-of-two
  * case: the input is multiplied by 3 << shift. */
-void bt_logistic16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out);
-void bt_tanh16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out);
+void bt_act16(int tanh_fn, int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out);
+static inline void bt_logistic16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out) {
+  bt_act16(0, mult, shift, n, in, out);
+}
+static inline void bt_tanh16(int32_t mult, int32_t shift, int32_t n, const int16_t *in, int16_t *out) {
+  bt_act16(1, mult, shift, n, in, out);
+}
 
 /* TFLM CheckedLog2: *log2 = round(log2(x)); returns 1 if x is a power of two
  * within 1e-3 in the exponent (x > 0). */

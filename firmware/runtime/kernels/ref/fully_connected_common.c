@@ -40,7 +40,7 @@ BT_COLD_OS bt_status bt_fc_prepare(bt_ctx *c, bt_fc_data **out_data) {
   if (!in || !w || !out) return bt_fail(c, BT_ERR_GRAPH, "missing input/weights/output");
   const int is_float = BT_HAS_FLOAT && in->type == BT_FLOAT32;
   const int t = is_float ? BT_FLOAT32 : BT_INT8;
-  if (in->type != t || w->type != t || out->type != t)
+  if (in->type != t || w->type != t || out->type != t || (!is_float && !BT_HAS_QUANT))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8/float32 only");
   if (b && b->type != (is_float ? BT_FLOAT32 : BT_INT32))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "bias type");

@@ -26,7 +26,7 @@ BT_COLD_OS static bt_status prepare(bt_ctx *c) {
     d->is_float = 1;
     return bt_softmaxf_prepare(c, in, out, &d->beta, &d->depth, &d->outer);
   }
-  if (in->type != BT_INT8 || (out->type != BT_INT8 && out->type != BT_INT16))
+  if (!BT_HAS_QUANT || in->type != BT_INT8 || (out->type != BT_INT8 && out->type != BT_INT16))
     return bt_fail(c, BT_ERR_UNSUPPORTED_TYPE, "int8 -> int8/int16 only");
   if (!bt_tensor_same_shape(in, out) || in->ndims < 1) return bt_fail(c, BT_ERR_SHAPE, "shape mismatch");
   if (in->q_count < 1 || out->q_count < 1) return bt_fail(c, BT_ERR_QUANT, "bad quantization");
@@ -58,7 +58,7 @@ __attribute__((optimize("Os")))
 #endif
 static bt_status eval(bt_ctx *c) {
   const sm_data *d = bt_op_data(c);
-  if (BT_HAS_FLOAT && d->is_float) {
+  if (BT_HAS_FLOAT && (!BT_HAS_QUANT || d->is_float)) {
     bt_softmaxf(bt_input(c, 0)->data, bt_output(c, 0)->data, d->outer, d->depth, d->beta);
     return BT_OK;
   }
