@@ -73,8 +73,8 @@ typedef struct {
     /* table bookkeeping (the table and seq_stall are malloc'ed here, see bt_table_init) */
     uint32_t count, seq_used, seq_len;
     struct bt_dec *dec;       /* native decoder, NULL: Python decodes (miss callback) */
-    uint64_t ic_version;      /* bumped whenever the most recent line of any I-cache set changes
-                               * (and by Python on invalidation); never 0 */
+    uint64_t ic_version;      /* bumped on every I-cache fill, invalidation and geometry or
+                               * enable change (by Python too); never 0 */
     uint32_t ic_shortcut;     /* 1: recency model below with the all-lines-present shortcut;
                                * 0: plain move-to-front LRU on every access (the reference) */
     /* I-cache recency without reordering the tags (ic_shortcut = 1, see bt_ic_fill):
@@ -1014,9 +1014,10 @@ static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, 
 static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
                                                           uint32_t size)
 {
-    const uint32_t taken = addr != st->prev_end;   /* no_taken_once: never here (see bt_no_taken) */
+    /* branch-free: whether a block is entered by a taken branch is data-dependent */
+    const uint32_t taken_m = 0u - (uint32_t)(addr != st->prev_end);  /* no_taken_once: see bt_no_taken */
     const uint32_t ptp = st->prev_taken_pen;
-    uint64_t cost = b->cost + (taken ? ptp + (ptp ? b->entry_pen : 0) : 0);
+    const uint64_t cost = b->cost + ((ptp + (b->entry_pen & (0u - (uint32_t)(ptp != 0)))) & taken_m);
     bt_finish(st, b, i, addr, size, cost);
 }
 
@@ -1038,7 +1039,9 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
         return;
     }
     if (flags & BT_B_FLASH) {
-        if (!(st->ic.on && st->ic_shortcut) || b->ic_ver != st->ic_version) {
+        /* ic_ver is only ever set with the I-cache on and the shortcut enabled, and the
+         * version moves when either changes: one compare covers all three */
+        if (b->ic_ver != st->ic_version) {
             bt_block_flash(st, b, i, addr, size);
             return;
         }
