@@ -29,7 +29,7 @@ def _image(board: str, models_dir=None):
     return build.build_firmware(board, ex.app, model, input_blob=blob, iterations=ex.iterations)
 
 
-def bench_emulator(boards=("f413", "f769"), models_dir=None, repeat: int = 3) -> list[dict]:
+def bench_emulator(boards=("f413", "f769"), models_dir=None, repeat: int = 5) -> list[dict]:
     from unicorn.unicorn_py3 import unicorn as _ucmod
 
     from harness.emulate.run import Runner

@@ -258,7 +258,7 @@ def bench_matrix(models_dir, jobs, as_json):
 @bench.command("emulator")
 @click.option("--board", "boards", type=BOARD, multiple=True, default=["f413", "f769"], show_default=True)
 @click.option("--models", "models_dir", type=click.Path(path_type=Path), default=None)
-@click.option("--repeat", type=int, default=3, show_default=True, help="best of N runs")
+@click.option("--repeat", type=int, default=5, show_default=True, help="best of N runs (each side)")
 @click.option("--json", "as_json", is_flag=True)
 @clear_errors
 def bench_emulator_cmd(boards, models_dir, repeat, as_json):
