@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "host_file.h"
 #include "bt/interp.h"
 #include "bt/log.h"
 #include "bt/platform.h"
@@ -39,21 +40,6 @@ static int fail(const char *fmt, const char *detail) {
   bt_printf("\nBOARDTWIN-EXIT 1\n");
   fflush(stdout);
   return 1;
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  if (n < 0) { fclose(f); return NULL; }
-  /* 16-byte aligned like a linker-placed model; +1 so n == 0 still allocates. */
-  uint8_t *buf = aligned_alloc(16, ((size_t)n + 16) & ~(size_t)15);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
 }
 
 static void hex(const bt_tensor *t) {
@@ -92,7 +78,7 @@ int main(int argc, char **argv) {
   if (batch < 1) batch = 1;
   atexit(cleanup);
   size_t model_len = 0;
-  model = read_file(model_path, &model_len);
+  model = bt_host_read_file(model_path, &model_len);
   if (!model) return fail("cannot read model %s", model_path);
   /* Exactly arena_len bytes at a 16-aligned address: ASan sees any overrun. */
   arena = malloc(arena_len ? arena_len : 1);
@@ -128,7 +114,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < n_in; i++) {
     bt_tensor *t = bt_interp_input(&interp, i);
     size_t len = 0;
-    in_buf[i] = read_file(ins[i], &len);
+    in_buf[i] = bt_host_read_file(ins[i], &len);
     if (!in_buf[i]) return fail("cannot read input %s", ins[i]);
     if (len != (size_t)t->bytes * (size_t)batch) {
       char msg[160];

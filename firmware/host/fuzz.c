@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "host_file.h"
 #include "bt/interp.h"
 
 static bt_interp interp;
@@ -29,15 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #ifndef BT_LIBFUZZER
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
-    FILE *f = fopen(argv[i], "rb");
-    if (!f) { fprintf(stderr, "cannot open %s\n", argv[i]); return 2; }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) { fclose(f); return 2; }
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf, (size_t)n);
+    size_t n = 0;
+    uint8_t *buf = bt_host_read_file(argv[i], &n);
+    if (!buf) { fprintf(stderr, "cannot read %s\n", argv[i]); return 2; }
+    LLVMFuzzerTestOneInput(buf, n);
     free(buf);
   }
   return 0;

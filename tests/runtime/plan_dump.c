@@ -6,26 +6,14 @@
 #include <stdlib.h>
 #include "bt/interp.h"
 #include "bt/interp_impl.h"
+#include "host_file.h"
 
 static bt_interp it;
-
-static uint8_t *load(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
 
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   size_t mlen = 0;
-  uint8_t *model = load(argv[1], &mlen);
+  uint8_t *model = bt_host_read_file(argv[1], &mlen);
   if (!model) return 2;
   const size_t big = 8u << 20;
   uint8_t *arena = aligned_alloc(16, big);

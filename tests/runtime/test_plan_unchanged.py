@@ -32,7 +32,7 @@ def _dump_exe(sanitize: bool, out_dir: Path) -> Path:
     exe = out_dir / ("plan_dump" + ("-asan" if sanitize else ""))
     san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"] if sanitize else []
     cmd = [cc, "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", *san,
-           "-I", str(RUNTIME / "runtime" / "include"), str(HERE / "plan_dump.c"),
+           "-I", str(RUNTIME / "runtime" / "include"), "-I", str(RUNTIME / "host"), str(HERE / "plan_dump.c"),
            str(RUNTIME / "host" / "platform_host.c"), str(bdir / "runtime" / "libbt_runtime.a"),
            "-lm", "-o", str(exe)]
     r = subprocess.run(cmd, capture_output=True, text=True)

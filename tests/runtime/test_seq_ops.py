@@ -156,27 +156,21 @@ _SEQ_DRIVER = r"""
 #include <stdlib.h>
 #include <string.h>
 #include "bt/interp.h"
-static unsigned char *slurp(const char *p, long *n) {
-  FILE *f = fopen(p, "rb"); if (!f) return NULL;
-  fseek(f, 0, SEEK_END); *n = ftell(f); fseek(f, 0, SEEK_SET);
-  unsigned char *b = malloc(*n ? (size_t)*n : 1);
-  if (b && fread(b, 1, (size_t)*n, f) != (size_t)*n) { free(b); b = NULL; }
-  fclose(f); return b;
-}
+#include "host_file.h"
 static bt_interp it;
 int main(int argc, char **argv) {   /* model steps n_in in... n_out out... */
   if (argc < 4) return 2;
-  long mlen; unsigned char *model = slurp(argv[1], &mlen);
+  size_t mlen; unsigned char *model = bt_host_read_file(argv[1], &mlen);
   long steps = atol(argv[2]); int n_in = atoi(argv[3]);
   if (!model || argc < 5 + n_in) return 2;
   int n_out = atoi(argv[4 + n_in]);
   size_t arena_len = 1u << 22; unsigned char *arena = malloc(arena_len);
-  if (bt_interp_init(&it, model, (size_t)mlen, arena, arena_len) != BT_OK) {
+  if (bt_interp_init(&it, model, mlen, arena, arena_len) != BT_OK) {
     printf("ERROR: %s\n", bt_interp_error(&it)); return 1; }
-  unsigned char *in[16]; long in_len[16]; FILE *out[16];
+  unsigned char *in[16]; size_t in_len[16]; FILE *out[16];
   for (int i = 0; i < n_in; i++) {
-    in[i] = slurp(argv[4 + i], &in_len[i]);
-    if (!in[i] || in_len[i] != (long)bt_interp_input(&it, i)->bytes * steps) { printf("ERROR: input %d size\n", i); return 1; }
+    in[i] = bt_host_read_file(argv[4 + i], &in_len[i]);
+    if (!in[i] || in_len[i] != (size_t)bt_interp_input(&it, i)->bytes * (size_t)steps) { printf("ERROR: input %d size\n", i); return 1; }
   }
   for (int i = 0; i < n_out; i++) if (!(out[i] = fopen(argv[5 + n_in + i], "wb"))) return 2;
   for (long k = 0; k < steps; k++) {
@@ -210,7 +204,8 @@ def seq_driver(sanitize=False) -> Path:
     (td / "seq_driver.c").write_text(_SEQ_DRIVER)
     flags = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"] if sanitize else []
     cmd = ["cc", "-std=c11", "-O1", "-Wall", "-Wextra", "-Werror", *flags,
-           "-I", str(REPO / "firmware/runtime/include"), str(td / "seq_driver.c"),
+           "-I", str(REPO / "firmware/runtime/include"), "-I", str(REPO / "firmware/host"),
+           str(td / "seq_driver.c"),
            str(REPO / "firmware/host/platform_host.c"), str(lib), "-o", str(td / "seq_driver")]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, f"seq driver build failed (host exe {exe}):\n{r.stderr}"
