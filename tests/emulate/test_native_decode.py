@@ -120,7 +120,7 @@ def test_native_decoder_is_on_by_default(build_fw, monkeypatch):
 
 @pytest.mark.parametrize("board,app,defines", [("f413", "perf", ("ROUNDS=5",)), ("f413", "perf", ("ROUNDS=5", "WEIGHTS_IN_FLASH")),
                                                ("f769", "halstyle", ()), ("f413", "icache", ()),
-                                               ("f769", "icache", ())])
+                                               ("f769", "icache", ()), ("f769", "icache", ("INVALIDATE",))])
 def test_icache_shortcut_is_exact(build_fw, monkeypatch, board, app, defines):
     """The I-cache recency model (tags never move; LRU order recovered from block stamps
     on eviction) against the reference move-to-front LRU over whole runs: not a single

@@ -219,6 +219,7 @@ class NativeCounter:
         self.st.reg_primask, self.st.reg_basepri, self.st.reg_faultmask = (
             arm.UC_ARM_REG_PRIMASK, arm.UC_ARM_REG_BASEPRI, arm.UC_ARM_REG_FAULTMASK)
         self.st.deadline = self.st.real_deadline = (1 << 64) - 1
+        self.st.ic_version = 1  # never 0: a new block's ic_ver is 0
         # exact shortcut of the I-cache model (tests turn it off to compare)
         self.st.ic_shortcut = 0 if os.environ.get("BOARDTWIN_IC_SHORTCUT") == "0" else 1
         self.st.last_index = -1
@@ -384,6 +385,7 @@ class NativeCounter:
 
     def invalidate_icache(self):
         self.ffi.memmove(self._itags, bytes(self.ffi.sizeof(self._itags)), self.ffi.sizeof(self._itags))
+        self.st.ic_version += 1  # no block's lines are known to be present any more
 
     def invalidate_dcache(self):
         self.ffi.memmove(self._dtags, bytes(self.ffi.sizeof(self._dtags)), self.ffi.sizeof(self._dtags))
