@@ -46,7 +46,7 @@ typedef struct {
     uint32_t no_taken_once;   /* after exception entry/return: no branch penalty */
     uint32_t prev_end;        /* address after the previous block (fall-through target) */
     uint32_t prev_taken_pen;
-    uint32_t cur_addr, cur_cost; /* current block: start and cycles charged for it */
+    uint32_t cur_addr;        /* block stopped for an FPU access check */
     int32_t cur_index;
     /* block table: open addressing, capacity mask+1, filled by Python */
     bt_block *table;
@@ -68,8 +68,6 @@ typedef struct {
     uint32_t poll_mask, pend_group, group_mask;
     int32_t reg_primask, reg_basepri, reg_faultmask;
     int (*reg_read)(void *uc, int regid, void *value);
-    uint32_t last_addr, last_size;
-    int32_t last_index;
     /* table bookkeeping (the table and seq_stall are malloc'ed here, see bt_table_init) */
     uint32_t count, seq_used, seq_len;
     struct bt_dec *dec;       /* native decoder, NULL: Python decodes (miss callback) */
@@ -258,8 +256,6 @@ int32_t bt_table_init(bt_state *st, uint32_t cap)
     st->mask = cap - 1;
     st->count = 0;
     st->seq_used = 1;
-    st->last_index = -1;
-    st->last_addr = 0xFFFFFFFFu;
     if (!st->seq_stall) {
         st->seq_stall = (uint16_t *)calloc(1u << 16, sizeof(uint16_t));
         if (!st->seq_stall)
@@ -313,8 +309,6 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
         free(st->table);
         st->table = t;
         st->mask = cap - 1;
-        st->last_addr = 0xFFFFFFFFu;
-        st->last_index = -1;
         if (bt_cov_rebuild(st) != 0)
             return -1;
     }

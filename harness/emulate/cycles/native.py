@@ -56,7 +56,7 @@ typedef struct bt_dec {
 typedef struct {
     uint64_t cycles, insns, deadline, real_deadline;
     uint32_t stop_req, stop_reason, fpu_enabled, no_taken_once, prev_end, prev_taken_pen;
-    uint32_t cur_addr, cur_cost;
+    uint32_t cur_addr;
     int32_t cur_index;
     bt_block *table;
     uint32_t mask;
@@ -73,8 +73,6 @@ typedef struct {
     uint32_t poll_mask, pend_group, group_mask;
     int32_t reg_primask, reg_basepri, reg_faultmask;
     int (*reg_read)(void *uc, int regid, void *value);
-    uint32_t last_addr, last_size;
-    int32_t last_index;
     uint32_t count, seq_used, seq_len;
     struct bt_dec *dec;
     uint64_t ic_version;
@@ -222,7 +220,6 @@ class NativeCounter:
         self.st.ic_version = 1  # never 0: a new block's ic_ver is 0
         # exact shortcut of the I-cache model (tests turn it off to compare)
         self.st.ic_shortcut = 0 if os.environ.get("BOARDTWIN_IC_SHORTCUT") == "0" else 1
-        self.st.last_index = -1
         self._alloc_table(initial_capacity)
         weakref.finalize(self, self.lib.bt_table_free, self.st)
         self._dec = None

@@ -59,22 +59,24 @@ class SysTick(Peripheral):
             tick = j * (self.rvr + 1)
         return self.t0 + tick * self._div()
 
+    def _count_wraps(self, now) -> bool:
+        """Count the wraps up to `now` (COUNTFLAG); True if there were new ones."""
+        w = self._wraps(now)
+        if w <= self.last_wraps:
+            return False
+        self.countflag = True
+        self.last_wraps = w
+        return True
+
     def service(self, now):
         """Called by the run loop: pend SysTick for wraps that happened."""
-        w = self._wraps(now)
-        if w > self.last_wraps:
-            self.countflag = True
-            if self.csr & TICKINT:
-                self.m.nvic.set_pending(15)
-            self.last_wraps = w
+        if self._count_wraps(now) and self.csr & TICKINT:
+            self.m.nvic.set_pending(15)
 
     def taken_at(self, now):
         """The native hook took the SysTick interrupt at `now` (native_tick.py): the wraps
         up to then are counted as service() would, without pending it again."""
-        w = self._wraps(now)
-        if w > self.last_wraps:
-            self.countflag = True
-            self.last_wraps = w
+        self._count_wraps(now)
 
     def _restart(self, now, cvr):
         self.t0 = now
