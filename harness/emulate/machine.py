@@ -340,7 +340,7 @@ class Machine:
         return self.rcc.hclk_hz()
 
     def fpu_access_changed(self):
-        self.counter.st.fpu_enabled = 1 if self.scb.fpu_enabled() else 0
+        self.counter.set_fpu_enabled(self.scb.fpu_enabled())
 
     def memory_timing_changed(self, reset_cache=False, reset_dcache=False):
         """Re-read flash wait states, prefetch and cache enables after FLASH_ACR / SCB_CCR

@@ -221,7 +221,8 @@ class Runner:
         info = self.m.block_info[(b.addr, b.size)]
         first = next(i.addr for i in info.insns if i.kind in ("fp", "fp_mem"))
         if first != b.addr:
-            st.fpu_enabled = 1  # the partial block before `first` has no FPU instruction
+            # the partial block before `first` has no FPU instruction
+            self.m.counter.set_fpu_enabled(True)
             try:
                 self.m.uc.emu_start(b.addr | 1, first, count=len(info.insns))
             finally:
@@ -358,6 +359,7 @@ def emulate(elf, board, *, max_cycles, on_line=None, uart_input=b"", profile=Fal
     if profile:
         from .profile import build_profile, paint_stack
         paint_stack(r)
+        r.m.counter.enable_profile()
     res = r.run()
     if profile:
         res.profile = build_profile(r)

@@ -86,9 +86,12 @@ def _table(r):
         b = t[i]
         if b.flags & 1:
             seq = [r.m.counter.st.seq_stall[b.seq_off + k] for k in range(b.nlines)]
-            out[(b.addr, b.size)] = (b.cost, b.ninsn, b.flags, b.taken_pen, b.entry_pen, b.data_pen, seq,
-                                     b.execs, b.cycles)
+            out[(b.addr, b.size)] = (b.cost, b.ninsn, b.flags, b.taken_pen, b.entry_pen, b.data_pen, seq)
     return out
+
+
+def _profile(r):
+    return {(a, s): (n, c) for a, s, n, c, _ in r.m.counter.block_records()}
 
 
 @pytest.mark.parametrize("board,app,defines", [("f413", "perf", ("ROUNDS=5", "WEIGHTS_IN_FLASH")),
@@ -100,11 +103,31 @@ def test_whole_run_identical_with_native_and_python_decoder(build_fw, monkeypatc
     for native in ("1", "0"):
         monkeypatch.setenv("BOARDTWIN_NATIVE_DECODE", native)
         r = Runner(elf, board, max_cycles=10**9)
+        r.m.counter.enable_profile()   # per-block executions and cycles too
         res = r.run()
         assert (r.m.counter._dec is not None) == (native == "1")
-        runs[native] = (res.cycles, res.instructions, res.lines, res.stats, _table(r))
+        runs[native] = (res.cycles, res.instructions, res.lines, res.stats, _table(r), _profile(r))
     assert runs["1"][:4] == runs["0"][:4]
     assert runs["1"][4] == runs["0"][4]
+    assert runs["1"][5] == runs["0"][5] and runs["1"][5]
+
+
+@pytest.mark.parametrize("board,app,defines", [("f413", "perf", ("ROUNDS=5", "WEIGHTS_IN_FLASH")),
+                                               ("f769", "icache", ()), ("f769", "fpu", ()),
+                                               ("f413", "irq", ())])
+def test_profiling_gives_the_same_run(build_fw, board, app, defines):
+    """Profiling sends every block through hook.c's complete path (bt_block_full); without
+    it nearly all blocks take the common case (bt_block_hook).  Both must charge alike."""
+    elf = build_fw(app, board, *defines)
+    runs = []
+    for prof in (False, True):
+        r = Runner(elf, board, max_cycles=10**9)
+        if prof:
+            r.m.counter.enable_profile()
+        res = r.run()
+        runs.append((res.cycles, res.instructions, res.lines, res.stats, _table(r)))
+        assert bool(_profile(r)) == prof
+    assert runs[0] == runs[1]
 
 
 def test_native_decoder_is_on_by_default(build_fw, monkeypatch):
@@ -132,8 +155,7 @@ def test_icache_shortcut_is_exact(build_fw, monkeypatch, board, app, defines):
         r = Runner(elf, board, max_cycles=10**9, uart_input=b"xyz")
         res = r.run()
         assert r.m.counter.st.ic_shortcut == int(on)
-        tab = {k: v[:-1] for k, v in _table(r).items()}
-        runs[on] = (res.cycles, res.instructions, res.lines, res.stats, tab)
+        runs[on] = (res.cycles, res.instructions, res.lines, res.stats, _table(r))
     assert runs["1"] == runs["0"]
     assert runs["1"][3]["cache_hits"] > 0 and runs["1"][3]["cache_misses"] > 0
 

@@ -27,8 +27,14 @@ typedef struct {
     uint32_t data_pen;        /* expected flash data-read stall, 1/256 cycles (sampled model) */
     uint64_t ic_ver;          /* I-cache version when all its lines were last known present */
     uint64_t stamp;           /* 1 + instruction count when it last started (I-cache recency) */
-    uint64_t execs, cycles;   /* profile: executions, cycles incl. dynamic stalls */
+    uint64_t next;            /* state->prev after this block: (addr + size) | taken_pen << 32 */
+    uint64_t reserved;
 } bt_block;                   /* 64 bytes: an entry never straddles two host cache lines */
+
+/* Profile counters, parallel to the table (same index); written only while profiling. */
+typedef struct {
+    uint64_t execs, cycles;   /* executions, cycles incl. dynamic stalls */
+} bt_prof;
 
 enum { BT_B_USED = 1, BT_B_FPU = 2, BT_B_FLASH = 4 };
 enum { BT_STOP_NONE = 0, BT_STOP_DEADLINE = 1, BT_STOP_REQUEST = 2, BT_STOP_FPU = 3 };
@@ -42,10 +48,9 @@ typedef struct {
     uint64_t cycles, insns, deadline, real_deadline;
     uint32_t stop_req;        /* set by Python (peripheral wants the run loop) */
     uint32_t stop_reason;
-    uint32_t fpu_enabled;
     uint32_t no_taken_once;   /* after exception entry/return: no branch penalty */
-    uint32_t prev_end;        /* address after the previous block (fall-through target) */
-    uint32_t prev_taken_pen;
+    uint64_t prev;            /* the previous block's `next`: its fall-through address (low
+                               * word) and its taken-branch penalty (high word) */
     uint32_t cur_addr;        /* block stopped for an FPU access check */
     int32_t cur_index;
     /* block table: open addressing, capacity mask+1, filled by Python */
@@ -79,6 +84,11 @@ typedef struct {
      * ic_base[slot] = recency key of the line's fill; cov: which blocks cover a line. */
     struct bt_cov *cov;
     uint64_t *ic_base;
+    /* block flags that send a block through the complete hook: BT_B_FPU while CPACR denies
+     * the FPU, BT_B_USED (every block) while profiling */
+    uint32_t slow_flags;
+    uint32_t profile;
+    bt_prof *prof;
 } bt_state;
 
 static inline uint32_t bt_hash(uint32_t a) { return (a >> 1) * 2654435761u; }
@@ -227,12 +237,13 @@ static int bt_cov_rebuild(bt_state *st)
     return 0;
 }
 
-static void bt_place(bt_block *t, uint32_t mask, const bt_block *rec)
+static uint32_t bt_place(bt_block *t, uint32_t mask, const bt_block *rec)
 {
     uint32_t i = bt_hash(rec->addr) & mask;
     while (t[i].flags & BT_B_USED)
         i = (i + 1) & mask;
     t[i] = *rec;
+    return i;
 }
 
 /* (Re)allocate an empty table of `cap` entries (a power of two); forgets all blocks. */
@@ -249,10 +260,16 @@ static bt_block *bt_table_alloc(uint32_t cap)
 int32_t bt_table_init(bt_state *st, uint32_t cap)
 {
     bt_block *t = bt_table_alloc(cap);
-    if (!t)
+    bt_prof *p = (bt_prof *)calloc(cap, sizeof(bt_prof));
+    if (!t || !p) {
+        free(t);
+        free(p);
         return -1;
+    }
     free(st->table);
+    free(st->prof);
     st->table = t;
+    st->prof = p;
     st->mask = cap - 1;
     st->count = 0;
     st->seq_used = 1;
@@ -284,10 +301,12 @@ int32_t bt_ic_init(bt_state *st)
 void bt_table_free(bt_state *st)
 {
     free(st->table);
+    free(st->prof);
     free(st->seq_stall);
     free(st->ic_base);
     bt_cov_free(st->cov);
     st->table = NULL;
+    st->prof = NULL;
     st->seq_stall = NULL;
     st->ic_base = NULL;
     st->cov = NULL;
@@ -301,13 +320,19 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
     if ((st->count + 1) * 2 > st->mask + 1) {
         uint32_t cap = (st->mask + 1) * 4, k;
         bt_block *t = bt_table_alloc(cap);
-        if (!t)
+        bt_prof *p = (bt_prof *)calloc(cap, sizeof(bt_prof));
+        if (!t || !p) {
+            free(t);
+            free(p);
             return -1;
+        }
         for (k = 0; k <= st->mask; k++)
             if (st->table[k].flags & BT_B_USED)
-                bt_place(t, cap - 1, &st->table[k]);
+                p[bt_place(t, cap - 1, &st->table[k])] = st->prof[k];
         free(st->table);
+        free(st->prof);
         st->table = t;
+        st->prof = p;
         st->mask = cap - 1;
         if (bt_cov_rebuild(st) != 0)
             return -1;
@@ -316,6 +341,8 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
     b.flags |= BT_B_USED;
     b.seq_off = 0;
     b.ic_ver = b.stamp = 0;
+    b.next = ((uint64_t)b.taken_pen << 32) | (uint32_t)(b.addr + b.size);
+    b.reserved = 0;
     if (fetch && b.nlines) {
         if (st->seq_used + b.nlines > st->seq_len) {
             uint32_t len = st->seq_len * 2;
@@ -847,7 +874,7 @@ static __attribute__((noinline)) void bt_block_full(void *uc, uint32_t addr, uin
         if (i < 0) { st->stop_reason = BT_STOP_REQUEST; st->emu_stop(uc); return; }
     }
     bt_block *b = &st->table[i];
-    if ((b->flags & BT_B_FPU) && !st->fpu_enabled) {
+    if (b->flags & st->slow_flags & BT_B_FPU) {   /* CPACR denies the FPU */
         st->stop_reason = BT_STOP_FPU;
         st->cur_addr = addr;
         st->cur_index = i;
@@ -857,9 +884,10 @@ static __attribute__((noinline)) void bt_block_full(void *uc, uint32_t addr, uin
     bt_charge(st, b, i, addr, size);
 }
 
-/* The end of every charge: sampled data stall, then the counters. */
+/* The end of every charge: sampled data stall, then the counters (the profile's only
+ * outside the common case: profiling sends every block through bt_block_full). */
 static inline __attribute__((always_inline)) void bt_finish(bt_state *st, bt_block *b, int32_t i,
-                                                            uint32_t addr, uint32_t size, uint64_t cost)
+                                                            uint64_t cost, const int prof)
 {
     if (b->data_pen) {
         st->data_frac += b->data_pen;
@@ -870,10 +898,11 @@ static inline __attribute__((always_inline)) void bt_finish(bt_state *st, bt_blo
     st->cycles += cost;
     st->insns += b->ninsn;
     st->cur_index = i;
-    st->prev_end = addr + size;
-    st->prev_taken_pen = b->taken_pen;
-    b->execs++;
-    b->cycles += cost;
+    st->prev = b->next;
+    if (prof && st->profile) {
+        st->prof[i].execs++;
+        st->prof[i].cycles += cost;
+    }
 }
 
 /* ---- I-cache recency model (ic_shortcut = 1) ----------------------------------------
@@ -955,9 +984,10 @@ static uint32_t bt_ic_fill(bt_state *st, bt_block *b, int32_t i, uint32_t addr, 
 static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size)
 {
     /* taken: the block was entered by a branch, not by falling through */
-    uint32_t taken = (addr != st->prev_end) & ~st->no_taken_once;
+    const uint32_t ptp = (uint32_t)(st->prev >> 32);
+    uint32_t taken = (addr != (uint32_t)st->prev) & ~st->no_taken_once;
     st->no_taken_once = 0;
-    uint64_t cost = b->cost + (taken ? st->prev_taken_pen + (st->prev_taken_pen ? b->entry_pen : 0) : 0);
+    uint64_t cost = b->cost + (taken ? ptp + (ptp ? b->entry_pen : 0) : 0);
     if (b->flags & BT_B_FLASH) {
         const uint32_t n = b->nlines;
         if (st->ic.on && st->ic_shortcut) {
@@ -993,7 +1023,7 @@ static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr
             st->fetch_stall_cycles += stalls;
         }
     }
-    bt_finish(st, b, i, addr, size, cost);
+    bt_finish(st, b, i, cost, 1);
 }
 
 /* A flash block with the I-cache off, lines to re-check, or the shortcut disabled. */
@@ -1005,38 +1035,39 @@ static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, 
 
 /* The common tail of bt_charge (no fetch stalls): taken-branch penalty, sampled data
  * stall, counters. */
-static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
-                                                          uint32_t size)
+static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block *b, uint32_t i, uint32_t addr)
 {
     /* branch-free: whether a block is entered by a taken branch is data-dependent */
-    const uint32_t taken_m = 0u - (uint32_t)(addr != st->prev_end);  /* no_taken_once: see bt_no_taken */
-    const uint32_t ptp = st->prev_taken_pen;
+    const uint64_t prev = st->prev;
+    const uint32_t taken_m = 0u - (uint32_t)(addr != (uint32_t)prev);  /* no_taken_once: see bt_no_taken */
+    const uint32_t ptp = (uint32_t)(prev >> 32);
     const uint64_t cost = b->cost + ((ptp + (b->entry_pen & (0u - (uint32_t)(ptp != 0)))) & taken_m);
-    bt_finish(st, b, i, addr, size, cost);
+    bt_finish(st, b, (int32_t)i, cost, 0);
 }
 
-/* Common case, kept small (only tail calls): no deadline, the block at its home slot, no
- * FPU stop, and a flash block only when its lines are known to be in the I-cache.  Same
- * arithmetic as bt_block_full for that case. */
+/* Common case, kept small (only tail calls, few live values): no deadline, the block at
+ * its home slot, none of its flags in slow_flags (FPU denied, profiling), and a flash
+ * block only when its lines are known to be in the I-cache.  Same arithmetic as
+ * bt_block_full for that case. */
 void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
 {
     bt_state *st = (bt_state *)user;
-    const uint32_t addr = (uint32_t)address;
-    const int32_t i = (int32_t)(bt_hash(addr) & st->mask);
+    const uint32_t i = bt_hash((uint32_t)address) & st->mask;
     bt_block *b = &st->table[i];
     const uint32_t flags = b->flags;
     uint64_t key;             /* (addr, size) in one compare; a free slot is (0, 0) */
     memcpy(&key, b, sizeof key);
-    if (__builtin_expect(st->cycles >= st->deadline || key != (((uint64_t)size << 32) | addr)
-                         || ((flags & BT_B_FPU) && !st->fpu_enabled), 0)) {
-        bt_block_full(uc, addr, size, st);
+    /* one branch for the three rare cases (address is a 32-bit guest address) */
+    if (__builtin_expect((key != (address | (uint64_t)size << 32)) | (st->cycles >= st->deadline)
+                         | ((flags & st->slow_flags) != 0), 0)) {
+        bt_block_full(uc, (uint32_t)address, size, st);
         return;
     }
     if (flags & BT_B_FLASH) {
         /* ic_ver is only ever set with the I-cache on and the shortcut enabled, and the
          * version moves when either changes: one compare covers all three */
         if (b->ic_ver != st->ic_version) {
-            bt_block_flash(st, b, i, addr, size);
+            bt_block_flash(st, b, (int32_t)i, (uint32_t)address, size);
             return;
         }
         /* The block's lines were all present after it last ran and nothing was filled or
@@ -1044,7 +1075,7 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
         b->stamp = st->insns + 1;
         st->cache_hits += b->nlines;
     }
-    bt_tail(st, b, i, addr, size);
+    bt_tail(st, b, i, (uint32_t)address);
 }
 
 /* The hook's own address (ffi.addressof gives cffi's wrapper, one call more per block). */

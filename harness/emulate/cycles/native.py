@@ -36,8 +36,11 @@ typedef struct {
     uint16_t flags, nlines, taken_pen, entry_pen;
     uint32_t seq_off, data_pen;
     uint64_t ic_ver, stamp;
-    uint64_t execs, cycles;
+    uint64_t next, reserved;
 } bt_block;
+typedef struct {
+    uint64_t execs, cycles;
+} bt_prof;
 typedef struct {
     uint32_t *tags;
     uint32_t line_shift, set_mask, ways, on;
@@ -55,7 +58,8 @@ typedef struct bt_dec {
 } bt_dec;
 typedef struct {
     uint64_t cycles, insns, deadline, real_deadline;
-    uint32_t stop_req, stop_reason, fpu_enabled, no_taken_once, prev_end, prev_taken_pen;
+    uint32_t stop_req, stop_reason, no_taken_once;
+    uint64_t prev;
     uint32_t cur_addr;
     int32_t cur_index;
     bt_block *table;
@@ -79,6 +83,8 @@ typedef struct {
     uint32_t ic_shortcut;
     struct bt_cov *cov;
     uint64_t *ic_base;
+    uint32_t slow_flags, profile;
+    bt_prof *prof;
 } bt_state;
 typedef struct {
     uint32_t cost, ninsn, taken_pen, entry_pen, has_fpu, data_pen, in_flash, nlines;
@@ -218,6 +224,8 @@ class NativeCounter:
             arm.UC_ARM_REG_PRIMASK, arm.UC_ARM_REG_BASEPRI, arm.UC_ARM_REG_FAULTMASK)
         self.st.deadline = self.st.real_deadline = (1 << 64) - 1
         self.st.ic_version = 1  # never 0: a new block's ic_ver is 0
+        self._fpu_enabled = False  # CPACR's reset value denies the FPU
+        self._update_slow_flags()
         # exact shortcut of the I-cache model (tests turn it off to compare)
         self.st.ic_shortcut = 0 if os.environ.get("BOARDTWIN_IC_SHORTCUT") == "0" else 1
         self._alloc_table(initial_capacity)
@@ -402,11 +410,27 @@ class NativeCounter:
                 raise EmulationError(f"uc_hook_add for the flash data hook failed ({status})")
             self._mem_hooks.append(hh)
 
+    def set_fpu_enabled(self, on: bool):
+        """CPACR grants (True) or denies the FPU: a block with FPU instructions then runs,
+        or stops the engine before it (UsageFault NOCP)."""
+        self._fpu_enabled = bool(on)
+        self._update_slow_flags()
+
+    def enable_profile(self):
+        """Count executions and cycles per block (block_records) from now on.  Every block
+        then goes through hook.c's complete path, which keeps these counters."""
+        self.st.profile = 1
+        self._update_slow_flags()
+
+    def _update_slow_flags(self):
+        self.st.slow_flags = (0 if self._fpu_enabled else B_FPU) | (B_USED if self.st.profile else 0)
+
     def block_records(self):
-        """(addr, size, execs, cycles, ninsn) of every block executed at least once."""
+        """(addr, size, execs, cycles, ninsn) of every block executed at least once while
+        profiling (enable_profile)."""
         out = []
         for i in range(self._cap):
-            b = self._table[i]
-            if b.flags & B_USED and b.execs:
-                out.append((b.addr, b.size, b.execs, b.cycles, b.ninsn))
+            b, p = self._table[i], self.st.prof[i]
+            if b.flags & B_USED and p.execs:
+                out.append((b.addr, b.size, p.execs, p.cycles, b.ninsn))
         return out
