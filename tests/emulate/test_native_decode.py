@@ -59,7 +59,7 @@ def test_native_decoder_matches_python_on_code_and_noise(build_fw, board):
     rng = random.Random(1234)
     m = Machine(board)
     st = m.counter.st
-    sources = [_text(build_fw(app, board)) for app in ("perf", "bench", "fpu", "irq")]
+    sources = [_text(build_fw(app, board)) for app in ("perf", "bench", "fpu", "irq", "itblock")]
     # registers pointing into flash and RAM, so sampled data penalties are exercised
     for k, reg in enumerate([arm.UC_ARM_REG_R0, arm.UC_ARM_REG_R1, arm.UC_ARM_REG_R2, arm.UC_ARM_REG_R3]):
         m.regs.write(reg, FLASH + 0x100 * k if k % 2 == 0 else 0x2000_0000 + 0x40 * k)

@@ -383,6 +383,8 @@ typedef size_t (*bt_cs_disasm_fn)(size_t, const uint8_t *, size_t, uint64_t, siz
 typedef void (*bt_cs_free_fn)(cs_insn *, size_t);
 typedef int (*bt_cs_regs_fn)(size_t, const cs_insn *, uint16_t *, uint8_t *, uint16_t *, uint8_t *);
 typedef int (*bt_mem_read_fn)(void *uc, uint64_t addr, void *buf, uint64_t size);
+typedef bool (*bt_cs_iter_fn)(size_t, const uint8_t **, size_t *, uint64_t *, cs_insn *);
+typedef cs_insn *(*bt_cs_malloc_fn)(size_t);
 
 #endif
 
@@ -390,6 +392,7 @@ typedef struct bt_dec {
     size_t csh;               /* capstone handle: ARM, THUMB | MCLASS, detail on */
     /* capstone's cs_disasm, cs_free, cs_regs_access and unicorn's uc_mem_read */
     void *cs_disasm, *cs_free, *cs_regs_access, *mem_read;
+    void *cs_disasm_iter, *cs_malloc;   /* capstone's, for one instruction on a memo miss */
     int32_t cost[C_N];
     int32_t refill, refill_unaligned_wide, pipelined_load_store, load_use_stall, dual_issue;
     int32_t cs_to_uc[128];    /* capstone register -> unicorn register id, -1: none */
@@ -425,6 +428,13 @@ typedef struct {
     bt_insn xs[2100];
     uint8_t code[8192];
     bt_decoded out;
+    /* memo: Thumb encoding -> classification (bt_insn less addr), open addressing.
+     * Key 0: empty, 16-bit hw + 1, 32-bit hw1 << 16 | hw2 (>= 0xe8000000). */
+    uint32_t *mkeys;
+    bt_insn *mvals;
+    uint32_t mbits, mcount;
+    cs_insn *one;             /* cs_malloc'ed, reused by cs_disasm_iter */
+    uint32_t it_dirty;        /* a whole-block cs_disasm may have left IT state in the handle */
 } bt_scratch;
 
 static bt_scratch *bt_get_scratch(bt_dec *d)
@@ -613,6 +623,105 @@ static int bt_in_flash(const bt_dec *d, uint32_t a)
 
 static int is_fpu_kind(int k) { return k == K_FP || k == K_FP_MEM; }
 
+static inline uint32_t bt_thumb_len(uint32_t hw) { return (hw >> 11) >= 0x1d ? 4 : 2; }
+
+static inline uint32_t bt_memo_slot(const bt_scratch *sc, uint32_t key)
+{
+    uint32_t m = (1u << sc->mbits) - 1, j = (key * 2654435761u) >> (32 - sc->mbits);
+    while (sc->mkeys[j] && sc->mkeys[j] != key) j = (j + 1) & m;
+    return j;
+}
+
+static int bt_memo_grow(bt_scratch *sc)
+{
+    uint32_t bits = sc->mbits ? sc->mbits + 1 : 10, oc = sc->mkeys ? 1u << sc->mbits : 0, i;
+    uint32_t *keys = calloc((size_t)1 << bits, sizeof *keys), *ok = sc->mkeys;
+    bt_insn *vals = malloc(((size_t)1 << bits) * sizeof *vals), *ov = sc->mvals;
+    if (!keys || !vals) { free(keys); free(vals); return 0; }
+    sc->mkeys = keys; sc->mvals = vals; sc->mbits = bits;
+    for (i = 0; i < oc; i++)
+        if (ok[i]) {
+            uint32_t j = bt_memo_slot(sc, ok[i]);
+            keys[j] = ok[i];
+            vals[j] = ov[i];
+        }
+    free(ok);
+    free(ov);
+    return 1;
+}
+
+static void bt_memo_put(bt_scratch *sc, uint32_t key, const bt_insn *x)
+{
+    if (2 * (sc->mcount + 1) > (sc->mkeys ? 1u << sc->mbits : 0) && !bt_memo_grow(sc))
+        return;               /* out of memory: the memo is only a shortcut */
+    uint32_t j = bt_memo_slot(sc, key);
+    sc->mkeys[j] = key;
+    sc->mvals[j] = *x;
+    sc->mcount++;
+}
+
+/* Disassembles and classifies the one instruction at p.  0: capstone fails or sees
+ * another length (the whole-block decode then decides). */
+static int bt_dis1(bt_dec *d, bt_scratch *sc, const uint8_t *p, uint32_t len, uint32_t a, bt_insn *x)
+{
+    if (!sc->one && d->cs_malloc && d->cs_disasm_iter)
+        sc->one = ((bt_cs_malloc_fn)d->cs_malloc)(d->csh);
+    if (sc->one && !sc->it_dirty) {
+        const uint8_t *q = p;
+        size_t left = len;
+        uint64_t pc = a;
+        if (!((bt_cs_iter_fn)d->cs_disasm_iter)(d->csh, &q, &left, &pc, sc->one) || sc->one->size != len)
+            return 0;
+        bt_classify(d, sc->one, x);
+        return 1;
+    }
+    /* cs_disasm clears the handle's IT state first (cs_disasm_iter keeps it); this
+     * instruction is no IT, so the state stays clear for cs_disasm_iter afterwards */
+    cs_insn *ins = NULL;
+    size_t n = ((bt_cs_disasm_fn)d->cs_disasm)(d->csh, p, len, a, 1, &ins);
+    int ok = n == 1 && ins->size == len;
+    if (ok) bt_classify(d, ins, x);
+    if (n) ((bt_cs_free_fn)d->cs_free)(ins, n);
+    sc->it_dirty = 0;
+    return ok;
+}
+
+/* Decodes a block one instruction at a time, memoising the classification by encoding:
+ * it does not depend on the address (x->addr is set here; PC-relative loads keep base
+ * PC and disp, bt_decode adds the address).  Blocks with an IT instruction are left to
+ * the whole-block decode: capstone decodes the instructions an IT covers differently.
+ * Returns the instruction count, or -1: decode the whole block with one cs_disasm (IT,
+ * truncated end, capstone failing or disagreeing on a length, over 2100 instructions). */
+static int64_t bt_decode_memo(bt_dec *d, bt_scratch *sc, uint32_t addr, const uint8_t *code, uint32_t size)
+{
+    uint32_t off, len = 2, n = 0;
+    for (off = 0; off + 2 <= size; off += len) {
+        uint32_t hw = code[off] | (uint32_t)code[off + 1] << 8;
+        if ((hw & 0xff00) == 0xbf00 && (hw & 0xf))
+            return -1;
+        len = bt_thumb_len(hw);
+    }
+    if (off != size)
+        return -1;
+    for (off = 0; off < size; off += len, n++) {
+        if (n == 2100)
+            return -1;
+        uint32_t hw = code[off] | (uint32_t)code[off + 1] << 8, key, j;
+        len = bt_thumb_len(hw);
+        key = len == 2 ? hw + 1 : hw << 16 | code[off + 2] | (uint32_t)code[off + 3] << 8;
+        bt_insn *x = &sc->xs[n];
+        if (sc->mkeys && sc->mkeys[j = bt_memo_slot(sc, key)] == key) {
+            *x = sc->mvals[j];
+        } else {
+            if (!bt_dis1(d, sc, code + off, len, addr + off, x))
+                return -1;
+            bt_memo_put(sc, key, x);
+        }
+        x->addr = addr + off;
+    }
+    return n;
+}
+
 /* Decode `code` (the block at addr) into *out.  uc: for sampling load base registers
  * (NULL: registers read as 0).  Returns 0, or -1 if the block is too long. */
 int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, uint32_t size, bt_decoded *out)
@@ -622,13 +731,20 @@ int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, ui
     if (!sc)
         return -1;
     bt_insn *xs = sc->xs;
-    cs_insn *insn = NULL;
-    size_t n = ((bt_cs_disasm_fn)d->cs_disasm)(d->csh, code, size, addr, 0, &insn), i;
     memset(out, 0, offsetof(bt_decoded, fetch));
-    if (n > 2100) { ((bt_cs_free_fn)d->cs_free)(insn, n); return -1; }
-    for (i = 0; i < n; i++)
-        bt_classify(d, &insn[i], &xs[i]);
-    if (n) ((bt_cs_free_fn)d->cs_free)(insn, n);
+    int64_t nm = bt_decode_memo(d, sc, addr, code, size);
+    size_t n, i;
+    if (nm >= 0) {
+        n = (size_t)nm;
+    } else {
+        cs_insn *insn = NULL;
+        n = ((bt_cs_disasm_fn)d->cs_disasm)(d->csh, code, size, addr, 0, &insn);
+        sc->it_dirty = 1;     /* the block may end inside an IT block */
+        if (n > 2100) { ((bt_cs_free_fn)d->cs_free)(insn, n); return -1; }
+        for (i = 0; i < n; i++)
+            bt_classify(d, &insn[i], &xs[i]);
+        if (n) ((bt_cs_free_fn)d->cs_free)(insn, n);
+    }
     d->decoded++;
     /* Load/store pipelining (M4) */
     if (d->pipelined_load_store)
@@ -1083,6 +1199,14 @@ void *bt_block_hook_addr(void) { return (void *)bt_block_hook; }
 
 void bt_dec_free(struct bt_dec *d)
 {
+#ifndef BT_NO_DECODER
+    bt_scratch *sc = d->scratch;
+    if (sc) {
+        free(sc->mkeys);
+        free(sc->mvals);
+        if (sc->one) ((bt_cs_free_fn)d->cs_free)(sc->one, 1);
+    }
+#endif
     free(d->scratch);
     d->scratch = NULL;
 }

@@ -48,6 +48,7 @@ typedef struct {
 typedef struct bt_dec {
     size_t csh;
     void *cs_disasm, *cs_free, *cs_regs_access, *mem_read;
+    void *cs_disasm_iter, *cs_malloc;
     int32_t cost[20];
     int32_t refill, refill_unaligned_wide, pipelined_load_store, load_use_stall, dual_issue;
     int32_t cs_to_uc[128];
@@ -290,6 +291,7 @@ class NativeCounter:
         ptr = lambda f: ffi.cast("void *", ctypes.cast(f, ctypes.c_void_p).value)  # noqa: E731
         cs = capstone._cs
         d.cs_disasm, d.cs_free, d.cs_regs_access = ptr(cs.cs_disasm), ptr(cs.cs_free), ptr(cs.cs_regs_access)
+        d.cs_disasm_iter, d.cs_malloc = ptr(cs.cs_disasm_iter), ptr(cs.cs_malloc)
         d.mem_read = ptr(_ucmod.uclib.uc_mem_read)
         for k, name in enumerate(COST_NAMES):
             d.cost[k] = int(timing.cost[name])
