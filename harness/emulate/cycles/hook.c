@@ -89,7 +89,42 @@ typedef struct {
     uint32_t slow_flags;
     uint32_t profile;
     bt_prof *prof;
+    /* Per-translation cells (see bt_block_hook_cell): chunks of BT_CELL_CHUNK, never moved;
+     * hk_user: where unicorn keeps the hook's user_data (NULL: cells not in use). */
+    struct bt_cell **cell_chunks;
+    uint32_t cell_nchunks, next_cell;
+    void **hk_user;
+    uint64_t full_calls;      /* blocks that took the complete path (statistics) */
 } bt_state;
+
+/* A cell is what one translated block (TB) passes to bt_block_hook_cell: the block it
+ * was linked to at its first execution, so the common case needs no table lookup. */
+typedef struct bt_cell {
+    bt_block *b;              /* bt_unlinked until linked */
+    bt_state *st;
+} bt_cell;
+enum { BT_CELL_SHIFT = 12, BT_CELL_CHUNK = 1 << BT_CELL_SHIFT, BT_CELL_MAX_CHUNKS = 4096 };
+
+/* The block of a cell not linked yet: a key no block has (a TB is never 4 GB long). */
+static const bt_block bt_unlinked = {0xFFFFFFFFu, 0xFFFFFFFFu, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+static inline bt_cell *bt_cell_at(const bt_state *st, uint32_t k)
+{
+    return &st->cell_chunks[k >> BT_CELL_SHIFT][k & (BT_CELL_CHUNK - 1)];
+}
+
+/* The table moved (grown: old index k is now at moved[k]) or was emptied (moved NULL). */
+static void bt_cells_relink(bt_state *st, const bt_block *old, const uint32_t *moved)
+{
+    if (!st->cell_chunks)
+        return;
+    for (uint32_t k = 0; k <= st->next_cell && (k >> BT_CELL_SHIFT) < st->cell_nchunks; k++) {
+        bt_cell *c = bt_cell_at(st, k);
+        if (c->b == &bt_unlinked)
+            continue;
+        c->b = moved ? &st->table[moved[c->b - old]] : (bt_block *)&bt_unlinked;
+    }
+}
 
 static inline uint32_t bt_hash(uint32_t a) { return (a >> 1) * 2654435761u; }
 
@@ -266,6 +301,7 @@ int32_t bt_table_init(bt_state *st, uint32_t cap)
         free(p);
         return -1;
     }
+    bt_cells_relink(st, st->table, NULL);
     free(st->table);
     free(st->prof);
     st->table = t;
@@ -300,6 +336,13 @@ int32_t bt_ic_init(bt_state *st)
 
 void bt_table_free(bt_state *st)
 {
+    if (st->cell_chunks)
+        for (uint32_t k = 0; k < st->cell_nchunks; k++)
+            free(st->cell_chunks[k]);
+    free(st->cell_chunks);
+    st->cell_chunks = NULL;
+    st->cell_nchunks = st->next_cell = 0;
+    st->hk_user = NULL;
     free(st->table);
     free(st->prof);
     free(st->seq_stall);
@@ -319,19 +362,23 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch)
 {
     if ((st->count + 1) * 2 > st->mask + 1) {
         uint32_t cap = (st->mask + 1) * 4, k;
-        bt_block *t = bt_table_alloc(cap);
+        bt_block *t = bt_table_alloc(cap), *old = st->table;
         bt_prof *p = (bt_prof *)calloc(cap, sizeof(bt_prof));
-        if (!t || !p) {
+        uint32_t *moved = (uint32_t *)malloc((size_t)(st->mask + 1) * sizeof(uint32_t));
+        if (!t || !p || !moved) {
             free(t);
             free(p);
+            free(moved);
             return -1;
         }
         for (k = 0; k <= st->mask; k++)
-            if (st->table[k].flags & BT_B_USED)
-                p[bt_place(t, cap - 1, &st->table[k])] = st->prof[k];
-        free(st->table);
-        free(st->prof);
+            if (old[k].flags & BT_B_USED)
+                p[moved[k] = bt_place(t, cap - 1, &old[k])] = st->prof[k];
         st->table = t;
+        bt_cells_relink(st, old, moved);
+        free(moved);
+        free(old);
+        free(st->prof);
         st->prof = p;
         st->mask = cap - 1;
         if (bt_cov_rebuild(st) != 0)
@@ -973,13 +1020,14 @@ static __attribute__((noinline, cold)) int bt_attention(bt_state *st, void *uc)
     return 0;
 }
 
-static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size);
+static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr);
 
 /* The complete hook: every case (deadline, probing, first execution, FPU stop, I-cache
  * tag checks and fetch stalls).  bt_block_hook below handles the common case itself and
  * hands everything else to this function, which starts again from scratch. */
 static __attribute__((noinline)) void bt_block_full(void *uc, uint32_t addr, uint32_t size, bt_state *st)
 {
+    st->full_calls++;
     if (__builtin_expect(st->cycles >= st->deadline, 0) && bt_attention(st, uc))
         return;
     int32_t i = bt_find(st, addr, size);
@@ -997,7 +1045,7 @@ static __attribute__((noinline)) void bt_block_full(void *uc, uint32_t addr, uin
         st->emu_stop(uc);
         return;
     }
-    bt_charge(st, b, i, addr, size);
+    bt_charge(st, b, i, addr);
 }
 
 /* The end of every charge: sampled data stall, then the counters (the profile's only
@@ -1097,7 +1145,7 @@ static uint32_t bt_ic_fill(bt_state *st, bt_block *b, int32_t i, uint32_t addr, 
 
 /* Charge block b (table index i) entered at addr: taken-branch penalty, fetch-line stalls
  * and I-cache, sampled data stall, profile counters. */
-static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr, uint32_t size)
+static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr)
 {
     /* taken: the block was entered by a branch, not by falling through */
     const uint32_t ptp = (uint32_t)(st->prev >> 32);
@@ -1143,10 +1191,9 @@ static inline void bt_charge(bt_state *st, bt_block *b, int32_t i, uint32_t addr
 }
 
 /* A flash block with the I-cache off, lines to re-check, or the shortcut disabled. */
-static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, int32_t i, uint32_t addr,
-                                                     uint32_t size)
+static __attribute__((noinline)) void bt_block_flash(bt_state *st, bt_block *b, int32_t i, uint32_t addr)
 {
-    bt_charge(st, b, i, addr, size);
+    bt_charge(st, b, i, addr);
 }
 
 /* The common tail of bt_charge (no fetch stalls): taken-branch penalty, sampled data
@@ -1161,30 +1208,27 @@ static inline __attribute__((always_inline)) void bt_tail(bt_state *st, bt_block
     bt_finish(st, b, (int32_t)i, cost, 0);
 }
 
-/* Common case, kept small (only tail calls, few live values): no deadline, the block at
- * its home slot, none of its flags in slow_flags (FPU denied, profiling), and a flash
+/* Common case, kept small (few live values): no deadline, b is the block executing
+ * (address, size), none of its flags in slow_flags (FPU denied, profiling), and a flash
  * block only when its lines are known to be in the I-cache.  Same arithmetic as
- * bt_block_full for that case. */
-void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
+ * bt_block_full for that case.  Returns 1 when the caller must take the complete path. */
+static inline __attribute__((always_inline)) int bt_common(bt_state *st, bt_block *b, uint64_t address,
+                                                           uint32_t size)
 {
-    bt_state *st = (bt_state *)user;
-    const uint32_t i = bt_hash((uint32_t)address) & st->mask;
-    bt_block *b = &st->table[i];
     const uint32_t flags = b->flags;
     uint64_t key;             /* (addr, size) in one compare; a free slot is (0, 0) */
     memcpy(&key, b, sizeof key);
-    /* one branch for the three rare cases (address is a 32-bit guest address) */
+    /* one branch for the rare cases (address is a 32-bit guest address) */
     if (__builtin_expect((key != (address | (uint64_t)size << 32)) | (st->cycles >= st->deadline)
-                         | ((flags & st->slow_flags) != 0), 0)) {
-        bt_block_full(uc, (uint32_t)address, size, st);
-        return;
-    }
+                         | ((flags & st->slow_flags) != 0), 0))
+        return 1;
+    const uint32_t i = (uint32_t)(b - st->table);
     if (flags & BT_B_FLASH) {
         /* ic_ver is only ever set with the I-cache on and the shortcut enabled, and the
          * version moves when either changes: one compare covers all three */
         if (b->ic_ver != st->ic_version) {
-            bt_block_flash(st, b, (int32_t)i, (uint32_t)address, size);
-            return;
+            bt_block_flash(st, b, (int32_t)i, (uint32_t)address);
+            return 0;
         }
         /* The block's lines were all present after it last ran and nothing was filled or
          * invalidated since: all hit, and only the block's stamp records the access. */
@@ -1192,10 +1236,109 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
         st->cache_hits += b->nlines;
     }
     bt_tail(st, b, i, (uint32_t)address);
+    return 0;
+}
+
+/* The block hook with user data = the state: finds the block in the table (its home
+ * slot; anything else goes to bt_block_full).  Used when cells are not available. */
+void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
+{
+    bt_state *st = (bt_state *)user;
+    if (bt_common(st, &st->table[bt_hash((uint32_t)address) & st->mask], address, size))
+        bt_block_full(uc, (uint32_t)address, size, st);
+}
+
+/* ---- cells: no table lookup in the common case ---------------------------------------
+ * Unicorn 2.1 bakes a block hook's user_data into each translated block as a constant
+ * when the block is translated.  So user_data always points at a fresh cell: the block
+ * translated next passes that cell, links it to its table entry at its first execution,
+ * and user_data moves on to the next fresh cell.  The key compare stays: a cell shared by
+ * two translations (one translated but never run) or linked to another block just takes
+ * the complete path, which is always right. */
+static int bt_cell_advance(bt_state *st)
+{
+    const uint32_t k = st->next_cell + 1, chunk = k >> BT_CELL_SHIFT;
+    /* A translation takes one cell.  Far more cells than blocks means user_data is not
+     * baked per translation (a second block hook makes unicorn call hooks through its
+     * hook list): stop handing out cells, everything takes the complete path. */
+    if (k > 8u * st->count + BT_CELL_CHUNK)
+        return -1;
+    if (chunk >= st->cell_nchunks) {
+        if (chunk >= BT_CELL_MAX_CHUNKS)
+            return -1;
+        bt_cell *c = (bt_cell *)malloc(BT_CELL_CHUNK * sizeof(bt_cell));
+        if (!c)
+            return -1;
+        for (uint32_t j = 0; j < BT_CELL_CHUNK; j++) {
+            c[j].b = (bt_block *)&bt_unlinked;
+            c[j].st = st;
+        }
+        st->cell_chunks[chunk] = c;
+        st->cell_nchunks = chunk + 1;
+    }
+    st->next_cell = k;
+    *st->hk_user = bt_cell_at(st, k);
+    return 0;
+}
+
+static __attribute__((noinline)) void bt_cell_slow(void *uc, uint64_t address, uint32_t size, bt_cell *c)
+{
+    bt_state *st = c->st;
+    bt_block_full(uc, (uint32_t)address, size, st);
+    if (c->b != &bt_unlinked)
+        return;
+    const int32_t i = bt_find(st, (uint32_t)address, size);
+    if (i < 0)
+        return;
+    c->b = &st->table[i];
+    if (st->hk_user && *st->hk_user == (void *)c)
+        bt_cell_advance(st);  /* refused: later translations share this cell (complete path) */
+}
+
+/* Test interface: the table index cell k is linked to, -2 if unlinked, -1 if it points
+ * anywhere but at a block of the current table. */
+int32_t bt_cell_index(const bt_state *st, uint32_t k)
+{
+    if (!st->cell_chunks || k > st->next_cell || (k >> BT_CELL_SHIFT) >= st->cell_nchunks)
+        return -1;
+    const bt_block *b = bt_cell_at(st, k)->b;
+    if (b == &bt_unlinked)
+        return -2;
+    if (b < st->table || b > &st->table[st->mask] || !(b->flags & BT_B_USED))
+        return -1;
+    return (int32_t)(b - st->table);
+}
+
+void bt_block_hook_cell(void *uc, uint64_t address, uint32_t size, void *user)
+{
+    bt_cell *c = (bt_cell *)user;
+    if (bt_common(c->st, c->b, address, size))
+        bt_cell_slow(uc, address, size, c);
+}
+
+/* Set up the cells before registering bt_block_hook_cell; returns the first cell (the
+ * hook's initial user data) or NULL. */
+void *bt_cells_init(bt_state *st)
+{
+    st->cell_chunks = (bt_cell **)calloc(BT_CELL_MAX_CHUNKS, sizeof(bt_cell *));
+    if (!st->cell_chunks)
+        return NULL;
+    bt_cell *c = (bt_cell *)malloc(BT_CELL_CHUNK * sizeof(bt_cell));
+    if (!c)
+        return NULL;
+    for (uint32_t j = 0; j < BT_CELL_CHUNK; j++) {
+        c[j].b = (bt_block *)&bt_unlinked;
+        c[j].st = st;
+    }
+    st->cell_chunks[0] = c;
+    st->cell_nchunks = 1;
+    st->next_cell = 0;
+    return c;
 }
 
 /* The hook's own address (ffi.addressof gives cffi's wrapper, one call more per block). */
 void *bt_block_hook_addr(void) { return (void *)bt_block_hook; }
+void *bt_block_hook_cell_addr(void) { return (void *)bt_block_hook_cell; }
 
 void bt_dec_free(struct bt_dec *d)
 {

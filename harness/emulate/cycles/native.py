@@ -86,6 +86,10 @@ typedef struct {
     uint64_t *ic_base;
     uint32_t slow_flags, profile;
     bt_prof *prof;
+    struct bt_cell **cell_chunks;
+    uint32_t cell_nchunks, next_cell;
+    void **hk_user;
+    uint64_t full_calls;
 } bt_state;
 typedef struct {
     uint32_t cost, ninsn, taken_pen, entry_pen, has_fpu, data_pen, in_flash, nlines;
@@ -101,6 +105,9 @@ int32_t bt_insert(bt_state *st, const bt_block *rec, const uint16_t *fetch);
 int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, uint32_t size, bt_decoded *out);
 void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user);
 void *bt_block_hook_addr(void);
+void *bt_block_hook_cell_addr(void);
+void *bt_cells_init(bt_state *st);
+int32_t bt_cell_index(const bt_state *st, uint32_t k);
 void bt_dec_free(struct bt_dec *d);
 void bt_mem_hook(void *uc, int type, uint64_t address, int size, int64_t value, void *user);
 typedef struct {
@@ -235,15 +242,38 @@ class NativeCounter:
         self.set_icache(line_bytes=16, sets=1, ways=1)
         self.set_dcache(line_bytes=16, sets=1, ways=1)
         self.error = None
-        # Register the C function as the block hook for all addresses.
+        # Register the C function as the block hook for all addresses: the cell variant
+        # (no table lookup per block, see hook.c) when unicorn's hook record can be found,
+        # else the one that looks blocks up (BOARDTWIN_HOOK_CELLS=0 forces it).
+        self.cells = False
+        if os.environ.get("BOARDTWIN_HOOK_CELLS") != "0":
+            first = self.lib.bt_cells_init(self.st)
+            if first != ffi.NULL:
+                self.cells = self._add_block_hook(self.lib.bt_block_hook_cell_addr(), first)
+                if not self.cells:
+                    _ucmod.uclib.uc_hook_del(uc._uch, self._hh)
+        if not self.cells:
+            self._add_block_hook(self.lib.bt_block_hook_addr(), self.st)
+
+    def _add_block_hook(self, fn, user) -> bool:
+        """uc_hook_add; True when the user_data field of unicorn's hook record was found
+        (bt_cells_init's cells then follow the translations)."""
+        ffi = self.ffi
+        fn, user = int(ffi.cast("uintptr_t", fn)), int(ffi.cast("uintptr_t", user))
         self._hh = ctypes.c_size_t()
-        fn = int(ffi.cast("uintptr_t", self.lib.bt_block_hook_addr()))
-        user = int(ffi.cast("uintptr_t", self.st))
-        status = _ucmod.uclib.uc_hook_add(uc._uch, ctypes.byref(self._hh), UC_HOOK_BLOCK,
+        status = _ucmod.uclib.uc_hook_add(self.uc._uch, ctypes.byref(self._hh), UC_HOOK_BLOCK,
                                           ctypes.c_void_p(fn), ctypes.c_void_p(user),
                                           ctypes.c_uint64(1), ctypes.c_uint64(0))
         if status != 0:
             raise EmulationError(f"uc_hook_add for the native block hook failed ({status})")
+        # The handle is unicorn's `struct hook` (64 bytes in 2.1): callback, then user_data.
+        # Found by value, not by a hard-coded offset; not found: no cells.
+        words = (ctypes.c_uint64 * 8).from_address(self._hh.value)
+        at = [k for k in range(7) if words[k] == fn and words[k + 1] == user]
+        if len(at) != 1:
+            return False
+        self.st.hk_user = ffi.cast("void **", self._hh.value + 8 * (at[0] + 1))
+        return True
 
     # -- table management (C owns the memory: bt_table_init / bt_insert) --------
     def _alloc_table(self, cap):
