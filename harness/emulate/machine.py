@@ -115,6 +115,7 @@ class Machine:
         self.unknown_access = None
         self.pending_stop = False
         self.block_info = _BlockInfos(self)
+        self._insn_costs = {}
         self._precise = None      # (pc, cycles) while re-running a load that reads the time
         self._warned = set()
         self.trace = None         # callable(str) when tracing
@@ -369,12 +370,40 @@ class Machine:
             # per-block sequential stalls depend on wait states / prefetch
             self.counter.flush()
             self.block_info.clear()
+            self._insn_costs.clear()
             self.request_check()
 
     def system_reset_requested(self):
         self._fail(FirmwareFault("system reset requested (AIRCR.SYSRESETREQ)", self.pc(), None, self.now()))
 
     # -- cycle model glue --------------------------------------------------------
+    def insn_costs(self, addr, size) -> list[tuple[int, int]]:
+        """(address, static cycles) of each instruction of the block (precise restarts).
+        From the Python BlockInfo when there is one, else from the native decoder: a few
+        microseconds instead of a Python decode (which gives the same costs,
+        tests/emulate/test_native_decode.py)."""
+        key = (addr, size)
+        costs = self._insn_costs.get(key)
+        if costs is not None:
+            return costs
+        info = dict.get(self.block_info, key)
+        if info is None and self.counter._dec is not None:
+            code = bytes(self.uc.mem_read(addr, size))
+            out = self.counter.decode(addr, code)
+            if out is not None:
+                costs, off = [], 0
+                while off < size and len(costs) < out.ninsn:
+                    hw = code[off] | code[off + 1] << 8 if off + 1 < size else 0
+                    costs.append((addr + off, out.icost[len(costs)]))
+                    off += 4 if hw >> 11 in (0x1D, 0x1E, 0x1F) else 2  # Thumb-2: 32-bit prefixes
+                if off != size or len(costs) != out.ninsn:
+                    costs = None
+        if costs is None:
+            info = self.block_info.get(key)
+            costs = [] if info is None else [(i.addr, i.cost) for i in info.insns]
+        self._insn_costs[key] = costs
+        return costs
+
     def in_flash(self, addr) -> bool:
         return any(s <= addr < e for s, e in self.flash_ranges)
 

@@ -182,16 +182,14 @@ class Runner:
     def _precise_restart(self, pc):
         """Roll the counter back to just before the instruction at pc (stopped mid-block)."""
         st = self.m.counter.st
-        key = None
         if st.cur_index >= 0:
             b = self.m.counter._table[st.cur_index]
-            key = (b.addr, b.size)
-        info = self.m.block_info.get(key)
-        if info is not None and info.addr <= pc < info.addr + info.size:
-            # Drop the static cost of the instructions not yet run; entry penalties
-            # (taken branch, fetch stalls) already happened and stay.
-            st.cycles = st.cycles - (info.cost - info.prefix_cost(pc))
-            st.insns = st.insns - info.ninsn + sum(1 for i in info.insns if i.addr < pc)
+            if b.addr <= pc < b.addr + b.size:
+                # Drop the static cost of the instructions not yet run; entry penalties
+                # (taken branch, fetch stalls) already happened and stay.
+                rest = [c for a, c in self.m.insn_costs(b.addr, b.size) if a >= pc]
+                st.cycles = st.cycles - sum(rest)
+                st.insns = st.insns - len(rest)
         self.m.counter.no_taken_once()
         self.m._precise = (pc, st.cycles)
 
