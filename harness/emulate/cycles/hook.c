@@ -1255,6 +1255,18 @@ void bt_block_hook(void *uc, uint64_t address, uint32_t size, void *user)
  * and user_data moves on to the next fresh cell.  The key compare stays: a cell shared by
  * two translations (one translated but never run) or linked to another block just takes
  * the complete path, which is always right. */
+/* A chunk of unlinked cells of st, or NULL. */
+static bt_cell *bt_cell_chunk_new(bt_state *st)
+{
+    bt_cell *c = (bt_cell *)malloc(BT_CELL_CHUNK * sizeof(bt_cell));
+    if (c)
+        for (uint32_t j = 0; j < BT_CELL_CHUNK; j++) {
+            c[j].b = (bt_block *)&bt_unlinked;
+            c[j].st = st;
+        }
+    return c;
+}
+
 static int bt_cell_advance(bt_state *st)
 {
     const uint32_t k = st->next_cell + 1, chunk = k >> BT_CELL_SHIFT;
@@ -1266,13 +1278,9 @@ static int bt_cell_advance(bt_state *st)
     if (chunk >= st->cell_nchunks) {
         if (chunk >= BT_CELL_MAX_CHUNKS)
             return -1;
-        bt_cell *c = (bt_cell *)malloc(BT_CELL_CHUNK * sizeof(bt_cell));
+        bt_cell *c = bt_cell_chunk_new(st);
         if (!c)
             return -1;
-        for (uint32_t j = 0; j < BT_CELL_CHUNK; j++) {
-            c[j].b = (bt_block *)&bt_unlinked;
-            c[j].st = st;
-        }
         st->cell_chunks[chunk] = c;
         st->cell_nchunks = chunk + 1;
     }
@@ -1323,13 +1331,9 @@ void *bt_cells_init(bt_state *st)
     st->cell_chunks = (bt_cell **)calloc(BT_CELL_MAX_CHUNKS, sizeof(bt_cell *));
     if (!st->cell_chunks)
         return NULL;
-    bt_cell *c = (bt_cell *)malloc(BT_CELL_CHUNK * sizeof(bt_cell));
+    bt_cell *c = bt_cell_chunk_new(st);
     if (!c)
         return NULL;
-    for (uint32_t j = 0; j < BT_CELL_CHUNK; j++) {
-        c[j].b = (bt_block *)&bt_unlinked;
-        c[j].st = st;
-    }
     st->cell_chunks[0] = c;
     st->cell_nchunks = 1;
     st->next_cell = 0;
