@@ -4,6 +4,7 @@ cells, I-cache invalidation, IT blocks, nested exceptions and profiling: no repo
 the same results as the normal build."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,10 +44,11 @@ print(json.dumps(out))
 
 
 def _runtime(name):
-    p = subprocess.run(["gcc", f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip()
+    gcc = shutil.which("gcc")
+    p = subprocess.run([gcc, f"-print-file-name={name}"], capture_output=True, text=True).stdout.strip() if gcc else ""
     if not os.path.isabs(p):
-        pytest.fail(f"{name} not found: install gcc's sanitizer runtimes with `sudo apt-get install gcc` "
-                    "(Debian ships libasan8 and libubsan1 with it)")
+        pytest.fail(f"{name} not found: install the C compiler and its sanitizer runtimes with "
+                    "`sudo apt-get install build-essential` (gcc brings libasan8 and libubsan1)")
     return p
 
 
