@@ -384,24 +384,19 @@ class Machine:
         tests/emulate/test_native_decode.py)."""
         key = (addr, size)
         costs = self._insn_costs.get(key)
-        if costs is not None:
-            return costs
-        info = dict.get(self.block_info, key)
-        if info is None and self.counter._dec is not None:
-            code = bytes(self.uc.mem_read(addr, size))
-            out = self.counter.decode(addr, code)
-            if out is not None:
-                costs, off = [], 0
-                while off < size and len(costs) < out.ninsn:
-                    hw = code[off] | code[off + 1] << 8 if off + 1 < size else 0
-                    costs.append((addr + off, out.icost[len(costs)]))
-                    off += 4 if hw >> 11 in (0x1D, 0x1E, 0x1F) else 2  # Thumb-2: 32-bit prefixes
-                if off != size or len(costs) != out.ninsn:
-                    costs = None
         if costs is None:
-            info = self.block_info.get(key)
-            costs = [] if info is None else [(i.addr, i.cost) for i in info.insns]
-        self._insn_costs[key] = costs
+            out = None
+            if dict.get(self.block_info, key) is None and self.counter._dec is not None:
+                out = self.counter.decode(addr, bytes(self.uc.mem_read(addr, size)))
+            if out is not None:
+                costs, a = [], addr
+                for k in range(out.ninsn):
+                    costs.append((a, out.icost[k]))
+                    a += out.isize[k]
+            else:
+                info = self.block_info.get(key)
+                costs = [] if info is None else [(i.addr, i.cost) for i in info.insns]
+            self._insn_costs[key] = costs
         return costs
 
     def in_flash(self, addr) -> bool:

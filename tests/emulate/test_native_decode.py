@@ -45,6 +45,7 @@ def _compare(m, addr, code):
         (py.ninsn, py.cost, py.taken_pen, py.entry_pen, py.has_fpu), where
     assert [c.icost[k] for k in range(c.ninsn)] == [i.cost for i in py.insns], where
     assert [_KINDS[c.ikind[k]] for k in range(c.ninsn)] == [i.kind for i in py.insns], where
+    assert [c.isize[k] for k in range(c.ninsn)] == [i.size for i in py.insns], where
     pen = m._sampled_data_penalty(py) if m.data_timing == "sampled" else 0
     assert c.data_pen == pen, where
     if m.in_flash(addr):

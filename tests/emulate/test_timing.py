@@ -7,6 +7,7 @@ import pytest
 
 from harness.emulate import emulate
 from harness.emulate.boards import platforms_dir
+from harness.emulate.machine import Machine
 from harness.emulate.cycles.timing import BlockTimer, Timing
 
 # body cycles = result - bench_empty; bench_empty = LDR (2) + NOP (1)
@@ -97,10 +98,20 @@ def test_block_costs_from_table(tmp_path, asm, cost, taken):
     assert info.has_fpu == ("vmla" in asm or "vldm" in asm)
 
 
-def test_prefix_cost_for_mid_block_reads(tmp_path):
-    t = BlockTimer(Timing.load(platforms_dir() / "timing" / "cortex-m4.toml"))
-    info = t.block(0x08000000, _assemble(tmp_path, "adds r0,#1\nmul r1,r2\nldr r3,[r4]\nldr r5,[r6]"))
-    assert [info.prefix_cost(i.addr) for i in info.insns] == [0, 1, 2, 4]
+@pytest.mark.parametrize("native", [True, False])
+def test_prefix_cost_for_mid_block_reads(tmp_path, native):
+    """A CYCCNT read stops the engine mid-block; the run loop drops the cost of the
+    instructions not yet run (Machine.insn_costs: native decoder, else the Python BlockInfo)."""
+    code = _assemble(tmp_path, "adds r0,#1\nmul r1,r2\nldr r3,[r4]\nldr r5,[r6]")
+    m = Machine("f413")
+    m.uc.mem_write(0x08000000, code)
+    info = BlockTimer(Timing.load(platforms_dir() / "timing" / "cortex-m4.toml")).block(0x08000000, code)
+    if not native:
+        m.block_info[(0x08000000, len(code))] = info
+    assert (m.counter._dec is not None) and (dict.get(m.block_info, (0x08000000, len(code))) is None) == native
+    costs = m.insn_costs(0x08000000, len(code))
+    assert [a for a, _ in costs] == [i.addr for i in info.insns]
+    assert [sum(c for b, c in costs if b < a) for a, _ in costs] == [0, 1, 2, 4]
 
 
 @pytest.mark.parametrize("board", ["f413", "f769"])

@@ -459,6 +459,7 @@ typedef struct {
     uint16_t fetch[1024];
     int32_t icost[2100];      /* per-instruction cost */
     int32_t ikind[2100];
+    uint8_t isize[2100];      /* per-instruction length in bytes */
 } bt_decoded;
 
 #ifndef BT_NO_DECODER
@@ -838,6 +839,7 @@ int32_t bt_decode(bt_state *st, void *uc, uint32_t addr, const uint8_t *code, ui
         if (is_fpu_kind(xs[i].kind)) out->has_fpu = 1;
         out->icost[i] = xs[i].cost;
         out->ikind[i] = xs[i].kind;
+        out->isize[i] = (uint8_t)xs[i].size;
     }
     if (n) {
         int k = xs[n - 1].kind;

@@ -96,6 +96,7 @@ typedef struct {
     uint16_t fetch[1024];
     int32_t icost[2100];
     int32_t ikind[2100];
+    uint8_t isize[2100];
 } bt_decoded;
 int32_t bt_lookup(bt_state *st, uint32_t addr, uint32_t size);
 int32_t bt_table_init(bt_state *st, uint32_t cap);

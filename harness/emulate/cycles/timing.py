@@ -81,10 +81,6 @@ class BlockInfo:
     entry_pen: int = 0
     data_pen: int = 0     # expected flash data-read stall, 1/256 cycles (set by the machine)
 
-    def prefix_cost(self, pc: int) -> int:
-        """Cycles of the instructions before `pc` in this block."""
-        return sum(i.cost for i in self.insns if i.addr < pc)
-
 
 @lru_cache(maxsize=4)
 def _disassembler(mclass=True):
